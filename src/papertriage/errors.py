@@ -1,0 +1,43 @@
+"""Domain errors and the exit codes they map to: the one place both are defined."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, documented in the README ("Exit codes")."""
+
+    OK = 0
+    NO_RESULTS = 1  # a search or filter matched nothing, like grep
+    INPUT = 2  # bad usage or bad input: missing file, unknown format, invalid taxonomy, ...
+    OUTPUT = 3  # the output could not be written (exists without --force, permission, disk)
+    INTERRUPTED = 130
+
+
+class PapertriageError(Exception):
+    """An error the user can fix. `str()` is the one-line message; `hint` says what to do next."""
+
+    exit_code = ExitCode.INPUT
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class InputError(PapertriageError):
+    """The input cannot be read or parsed."""
+
+
+class UsageError(PapertriageError):
+    """Options that do not fit together, or a value out of range."""
+
+
+class OutputError(PapertriageError):
+    """The output file cannot be written."""
+
+    exit_code = ExitCode.OUTPUT

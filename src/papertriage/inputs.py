@@ -1,0 +1,115 @@
+"""Read listings from files or standard input, turning every way they can be unreadable into an
+InputError that names the file and says what to do.
+
+Files are read line by line rather than whole, so a large listing never sits in memory twice.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from papertriage.errors import InputError
+from papertriage.parse import ParseReport, parse_lines
+
+BINARY_SNIFF_BYTES = 8192
+FALLBACK_ENCODING = "cp1252"  # what non-UTF-8 text files on researchers' machines usually are
+
+
+@dataclass
+class ReadOptions:
+    format: str = "auto"
+    include_replaced: bool = False
+
+
+@dataclass
+class _Decoding:
+    encoding: str = "utf-8-sig"  # also drops a byte-order mark
+    warnings: list[str] = field(default_factory=list)
+
+
+def display_name(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
+def read_listing(path: str, options: ReadOptions) -> ParseReport:
+    """Parse one listing file ('-' for standard input) into a report."""
+    name = display_name(path)
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        _check_bytes(name, data[:BINARY_SNIFF_BYTES], len(data))
+        text, warning = _decode(name, data)
+        report = parse_lines(
+            text.splitlines(), options.format, source=name,
+            include_replaced=options.include_replaced,
+        )
+        if warning:
+            report.warnings.insert(0, warning)
+        return report
+    _check_file(path)
+    try:
+        return _parse_file(path, name, options, "utf-8-sig")
+    except UnicodeDecodeError as error:
+        warning = _decoding_warning(name, error)
+    report = _parse_file(path, name, options, FALLBACK_ENCODING)
+    report.warnings.insert(0, warning)
+    return report
+
+
+def _parse_file(path: str, name: str, options: ReadOptions, encoding: str) -> ParseReport:
+    # newline=None turns CRLF and CR line ends into \n; errors="replace" only for the fallback,
+    # whose few undefined bytes become U+FFFD rather than an error.
+    errors = "strict" if encoding.startswith("utf-8") else "replace"
+    try:
+        with open(path, encoding=encoding, errors=errors, newline=None) as handle:
+            return parse_lines(
+                _lines(handle), options.format, source=name,
+                include_replaced=options.include_replaced,
+            )
+    except OSError as error:
+        raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
+
+
+def _lines(handle: object) -> Iterator[str]:
+    for line in handle:  # type: ignore[attr-defined]
+        yield line[:-1] if line.endswith("\n") else line
+
+
+def _check_file(path: str) -> None:
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file", hint="check the path")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a directory", hint="give a listing file inside it")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(BINARY_SNIFF_BYTES)
+        size = os.path.getsize(path)
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    _check_bytes(path, head, size)
+
+
+def _check_bytes(name: str, head: bytes, size: int) -> None:
+    if size == 0 or not head.strip():
+        raise InputError(f"{name}: the file is empty", hint="give a listing with papers in it")
+    if b"\x00" in head:
+        raise InputError(
+            f"{name}: looks like a binary file, not a text listing",
+            hint="save the page or e-mail as plain text",
+        )
+
+
+def _decode(name: str, data: bytes) -> tuple[str, str | None]:
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        return data.decode(FALLBACK_ENCODING, errors="replace"), _decoding_warning(name, error)
+
+
+def _decoding_warning(name: str, error: UnicodeDecodeError) -> str:
+    return (
+        f"{name}: not valid UTF-8 (a byte 0x{error.object[error.start]:02x});"
+        f" read as {FALLBACK_ENCODING}, check accented characters"
+    )

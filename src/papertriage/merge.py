@@ -1,0 +1,118 @@
+"""Merge records of the same paper: same arXiv id, same normalised title, or near-identical titles.
+
+Near-duplicate titles are found without comparing every pair: a title is only compared with titles
+that share its first or its last three words (a "block") and have a similar length. Two titles that
+differ in both their first and last three words are not near-identical at the threshold used here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, fields
+
+from papertriage.models import Record, normalize_title
+
+NEAR_DUPLICATE_SCORE = 95.0  # rapidfuzz ratio (0-100) at or above which two titles are one paper
+MAX_BLOCK = 200  # a block larger than this is too generic to say anything (e.g. "a survey of")
+_MERGEABLE = [f.name for f in fields(Record) if f.name not in ("id", "source", "position")]
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    records: list[Record]
+    merged: int  # how many input records were folded into another
+
+
+def _richer_first(a: Record, b: Record) -> tuple[Record, Record]:
+    return (b, a) if b.richness() > a.richness() else (a, b)
+
+
+def _combine(a: Record, b: Record) -> Record:
+    """The richer record, with any field it lacks filled from the other; keeps the first place seen."""
+    rich, poor = _richer_first(a, b)
+    changes = {
+        name: getattr(poor, name)
+        for name in _MERGEABLE
+        if not getattr(rich, name) and getattr(poor, name)
+    }
+    if changes.get("arxiv_id"):
+        changes["id"] = changes["arxiv_id"]
+    changes["source"], changes["position"] = a.source, a.position
+    return rich.with_changes(**changes)
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        root_i, root_j = self.find(i), self.find(j)
+        if root_i != root_j:
+            self.parent[max(root_i, root_j)] = min(root_i, root_j)
+
+
+def merge_duplicates(records: list[Record], *, fuzzy: bool = True) -> MergeResult:
+    """Fold records of the same paper into one, keeping the first one's place in the order."""
+    groups = _UnionFind(len(records))
+    first_by_key: dict[str, int] = {}
+    titles = [normalize_title(record.title) for record in records]
+    for index, record in enumerate(records):
+        keys = [f"title:{titles[index]}"]
+        if record.arxiv_id:
+            keys.append(f"arxiv:{record.arxiv_id.lower()}")
+        for key in keys:
+            if key in first_by_key:
+                if not _different_papers(records[first_by_key[key]], record):
+                    groups.union(first_by_key[key], index)
+            else:
+                first_by_key[key] = index
+    if fuzzy:
+        _link_near_duplicates(titles, records, groups)
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for index in range(len(records)):
+        members[groups.find(index)].append(index)
+    merged_records = []
+    for root in sorted(members):
+        record = records[members[root][0]]
+        for other in members[root][1:]:
+            record = _combine(record, records[other])
+        merged_records.append(record)
+    return MergeResult(merged_records, len(records) - len(merged_records))
+
+
+def _link_near_duplicates(titles: list[str], records: list[Record], groups: _UnionFind) -> None:
+    from rapidfuzz import fuzz
+
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for index, title in enumerate(titles):
+        words = title.split()
+        if len(words) < 3:
+            continue  # short titles only merge when equal
+        blocks["<" + " ".join(words[:3])].append(index)
+        blocks[">" + " ".join(words[-3:])].append(index)
+    for block in blocks.values():
+        if len(block) < 2 or len(block) > MAX_BLOCK:
+            continue
+        for position, i in enumerate(block):
+            for j in block[position + 1:]:
+                if titles[i] == titles[j] or groups.find(i) == groups.find(j):
+                    continue
+                if _different_papers(records[i], records[j]):
+                    continue
+                shorter, longer = sorted((len(titles[i]), len(titles[j])))
+                if shorter < longer * 0.9:
+                    continue
+                if fuzz.ratio(titles[i], titles[j], score_cutoff=NEAR_DUPLICATE_SCORE):
+                    groups.union(i, j)
+
+
+def _different_papers(a: Record, b: Record) -> bool:
+    """Two different arXiv ids are two papers, however alike their titles ("Part I"/"Part II")."""
+    return bool(a.arxiv_id and b.arxiv_id and a.arxiv_id.lower() != b.arxiv_id.lower())

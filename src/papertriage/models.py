@@ -1,0 +1,147 @@
+"""The record: one paper from a listing, and its stable JSON form.
+
+This module imports nothing from the rest of the package, so every other module can depend on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+# Bump when a field changes meaning or disappears; adding a field keeps the version.
+SCHEMA_VERSION = 1
+
+_NON_WORD = re.compile(r"[\W_]+")
+# New-style ids (2303.08867, 0704.0001) and old-style ids (hep-th/9901001, math.GT/0309136).
+ARXIV_ID = re.compile(
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.\-]*[a-z]/\d{7})(?P<version>v\d+)?", re.IGNORECASE
+)
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of white space to one space and strip the ends."""
+    return " ".join(text.split())
+
+
+def normalize_title(title: str) -> str:
+    """The key two listings agree on for the same title: case, accents' forms and punctuation ignored."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(_NON_WORD.sub(" ", folded).split())
+
+
+def title_hash(title: str) -> str:
+    """A short stable id for a paper without an arXiv id: 12 hex digits of the normalised title."""
+    return hashlib.sha1(normalize_title(title).encode("utf-8")).hexdigest()[:12]
+
+
+def split_arxiv_id(text: str) -> tuple[str, str] | None:
+    """('2303.08867', 'v2') from '2303.08867v2', 'arXiv:2303.08867' or an abs/pdf URL; None if absent."""
+    match = ARXIV_ID.search(text)
+    if match is None:
+        return None
+    return match.group("id"), match.group("version") or ""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One paper. Titles and abstracts are white-space normalised, otherwise as in the listing."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    arxiv_id: str | None = None
+    url: str | None = None
+    categories: tuple[str, ...] = ()
+    date: str | None = None
+    source: str = ""
+    position: int = 0
+    tags: tuple[str, ...] = ()
+    tag_details: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def create(
+        cls,
+        title: str,
+        abstract: str = "",
+        *,
+        arxiv_id: str | None = None,
+        **other: Any,
+    ) -> Record:
+        """Build a record from raw fields: normalises white space and derives the id."""
+        title = normalize_space(title)
+        abstract = normalize_space(abstract)
+        if arxiv_id:
+            parts = split_arxiv_id(arxiv_id)
+            arxiv_id = parts[0] if parts else arxiv_id
+        record_id = arxiv_id or title_hash(title)
+        if arxiv_id and not other.get("url"):
+            other["url"] = f"https://arxiv.org/abs/{arxiv_id}"
+        for name in ("authors", "categories", "tags"):
+            if name in other:
+                other[name] = tuple(other[name])
+        return cls(id=record_id, title=title, abstract=abstract, arxiv_id=arxiv_id or None, **other)
+
+    def richness(self) -> tuple[int, int]:
+        """How much a record knows: filled fields first, then abstract length (for merging)."""
+        filled = sum(
+            1
+            for value in (self.abstract, self.authors, self.arxiv_id, self.url, self.categories,
+                          self.date)
+            if value
+        )
+        return filled, len(self.abstract)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON form (see README, "Record schema")."""
+        data: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            data[f.name] = list(value) if isinstance(value, tuple) else value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Record:
+        """Inverse of to_dict; missing optional fields take their defaults, unknown keys are ignored.
+
+        Raises ValueError or TypeError with a readable message when a field has the wrong type.
+        """
+        if not isinstance(data, dict):
+            raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+        version = data.get("schema_version", SCHEMA_VERSION)
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise ValueError(
+                f"schema_version {version!r} is newer than this papertriage understands "
+                f"({SCHEMA_VERSION}); upgrade papertriage"
+            )
+        title = data.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise ValueError("record has no 'title' string")
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data or data[f.name] is None:
+                continue
+            value = data[f.name]
+            if f.name in ("authors", "categories", "tags"):
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise TypeError(f"'{f.name}' must be a list of strings")
+                value = tuple(value)
+            elif f.name == "position":
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise TypeError("'position' must be an integer")
+            elif f.name == "tag_details":
+                if not isinstance(value, dict):
+                    raise TypeError("'tag_details' must be an object")
+            elif not isinstance(value, str):
+                raise TypeError(f"'{f.name}' must be a string")
+            values[f.name] = value
+        if not values.get("id"):
+            arxiv = values.get("arxiv_id")
+            values["id"] = arxiv or title_hash(title)
+        return cls(**values)
+
+    def with_changes(self, **changes: Any) -> Record:
+        return replace(self, **changes)

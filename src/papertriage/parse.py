@@ -1,0 +1,127 @@
+"""Turn a raw listing into Records: detect its format, then hand its lines to that format's parser.
+
+Pure: text (or lines) in, records and a report out. Reading files is the caller's job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
+
+from papertriage.errors import InputError, UsageError
+from papertriage.formats.arxiv_atom import parse_arxiv_atom
+from papertriage.formats.arxiv_email import parse_arxiv_email
+from papertriage.formats.arxiv_list import parse_arxiv_list
+from papertriage.formats.common import Lines, ParseReport
+from papertriage.formats.hf import looks_like_abstract, looks_like_title
+from papertriage.formats.jsonfmt import parse_json, parse_jsonl
+from papertriage.models import Record
+
+__all__ = ["FORMATS", "ParseReport", "detect_format", "parse_lines", "parse_text"]
+
+FORMATS = ("hf", "arxiv-email", "arxiv-list", "arxiv-atom", "jsonl", "json")
+DETECT_LINES = 400  # detection looks at this many lines ...
+DETECT_CHARS = 65_536  # ... and at most this many characters of each
+
+_EMAIL_ENTRY = re.compile(r"^\\\\[ \t]*\n[ \t]*arXiv:\S+", re.M)
+_LIST_ENTRY = re.compile(r"^\[\d+\]\s+arXiv:\S+", re.M)
+
+
+def detect_format(head: list[str]) -> str | None:
+    """The format of a listing judged from its first lines, or None when it is in no known format."""
+    sample = "\n".join(line[:DETECT_CHARS] for line in head)
+    start = sample.lstrip()[:200]
+    if start.startswith("<"):
+        return "arxiv-atom" if "<feed" in sample and "2005/Atom" in sample else None
+    if start.startswith("{"):
+        return "jsonl"
+    if start.startswith("[") and not _LIST_ENTRY.search(start):
+        return "json"
+    if _EMAIL_ENTRY.search(sample):
+        return "arxiv-email"
+    if _LIST_ENTRY.search(sample):
+        return "arxiv-list"
+    if _looks_like_hf(head):
+        return "hf"
+    return None
+
+
+def _looks_like_hf(head: list[str]) -> bool:
+    """A short line directly followed by a long prose line: a title and its abstract."""
+    content = [line.strip() for line in head if line.strip()]
+    return any(
+        looks_like_title(title) and len(title) >= 8 and looks_like_abstract(abstract)
+        for title, abstract in zip(content, content[1:], strict=False)
+    )
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    """The lines of `text` one at a time, without copying the whole text into a list."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            end = size
+        line = text[start:end]
+        yield line[:-1] if line.endswith("\r") else line
+        start = end + 1
+
+
+def _strip_line_end(line: str) -> str:
+    return line.rstrip("\r\n") if line.endswith(("\n", "\r")) else line
+
+
+def parse_lines(
+    lines: Iterable[str],
+    format: str = "auto",
+    *,
+    source: str = "<text>",
+    include_replaced: bool = False,
+) -> ParseReport:
+    """Parse a listing given as lines (without line ends) into a report holding the records.
+
+    Raises InputError when the format cannot be detected or the input is malformed beyond repair.
+    """
+    if format != "auto" and format not in FORMATS:
+        raise UsageError(f"unknown format {format!r}", hint=f"choose one of {', '.join(FORMATS)}")
+    iterator = map(_strip_line_end, lines)
+    head = list(islice(iterator, DETECT_LINES))
+    if head and head[0].startswith("\ufeff"):
+        head[0] = head[0][1:]
+    if not any(line.strip() for line in head):
+        raise InputError(f"{source}: the input is empty", hint="give a listing with papers in it")
+    if format == "auto":
+        detected = detect_format(head)
+        if detected is None:
+            raise InputError(
+                f"{source}: not a listing papertriage knows",
+                hint=f"expected one of {', '.join(FORMATS)}; name it with --input-format",
+            )
+        format = detected
+    report = ParseReport(source=source, format=format)
+    numbered: Lines = enumerate(chain(head, iterator), start=1)
+    if format == "hf":
+        from papertriage.formats.hf import parse_hf
+
+        parse_hf(numbered, report)
+    elif format == "arxiv-email":
+        parse_arxiv_email(numbered, report, include_replaced=include_replaced)
+    elif format == "arxiv-list":
+        parse_arxiv_list(numbered, report, include_replaced=include_replaced)
+    elif format == "arxiv-atom":
+        parse_arxiv_atom(numbered, report)
+    elif format == "jsonl":
+        parse_jsonl(numbered, report)
+    else:
+        parse_json(numbered, report)
+    return report
+
+
+def parse_text(
+    text: str, format: str = "auto", *, source: str = "<text>", include_replaced: bool = False
+) -> list[Record]:
+    """Parse a listing held in a string into records (see parse_lines for the report)."""
+    return parse_lines(
+        iter_lines(text), format, source=source, include_replaced=include_replaced
+    ).records

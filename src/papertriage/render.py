@@ -1,0 +1,152 @@
+"""Records to text: JSON, JSON Lines, CSV, a rich table, and raw listings (for round-trip tests).
+
+Nothing here prints; every function returns text (or a rich renderable) for the CLI to write.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from papertriage.models import Record
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+CSV_COLUMNS = (
+    "id", "title", "authors", "arxiv_id", "url", "categories", "date", "source", "position",
+    "tags", "abstract",
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
+
+def jsonl_lines(records: Iterable[Record]) -> Iterator[str]:
+    for record in records:
+        yield json.dumps(record.to_dict(), ensure_ascii=False) + "\n"
+
+
+def json_chunks(records: Iterable[Record]) -> Iterator[str]:
+    """A JSON array, one record per line, streamed rather than built as one string."""
+    opened = False
+    for record in records:
+        yield (",\n" if opened else "[\n") + json.dumps(record.to_dict(), ensure_ascii=False)
+        opened = True
+    yield "\n]\n" if opened else "[]\n"
+
+
+def csv_lines(records: Iterable[Record]) -> Iterator[str]:
+    """CSV with a header row; list fields are joined with '; ' (authors) or ' ' (ids)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    for record in records:
+        writer.writerow(_csv_row(record))
+        yield flush()
+
+
+def _csv_row(record: Record) -> list[Any]:
+    return [
+        record.id, record.title, "; ".join(record.authors), record.arxiv_id or "",
+        record.url or "", " ".join(record.categories), record.date or "", record.source,
+        record.position, " ".join(record.tags), record.abstract,
+    ]
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    sentence = _SENTENCE_END.split(text, maxsplit=1)[0] if text else ""
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+
+
+def short_authors(authors: tuple[str, ...]) -> str:
+    if not authors:
+        return ""
+    return authors[0] if len(authors) == 1 else f"{authors[0]} et al."
+
+
+def records_table(records: list[Record]) -> Table:
+    """A terminal table: position, id, title, first author, tags and the abstract's first sentence."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=False, expand=True, header_style="bold")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("id", no_wrap=True, style="cyan")
+    table.add_column("title", ratio=3)
+    table.add_column("authors", ratio=1)
+    table.add_column("gist", ratio=4, style="dim")
+    for record in records:
+        title = Text(record.title, style="bold")
+        if record.tags:
+            title.append("  " + " ".join(f"#{tag}" for tag in record.tags), style="magenta")
+        table.add_row(
+            str(record.position),
+            Text(record.id),
+            title,
+            Text(short_authors(record.authors)),
+            Text(first_sentence(record.abstract)),
+        )
+    return table
+
+
+def hf_listing(records: Iterable[Record]) -> str:
+    """A listing in the shape of a copied Hugging Face papers page (banner, then title/abstract)."""
+    parts = ["Get trending papers in your email inbox!\n"]
+    for index, record in enumerate(records):
+        parts.append(("Subscribe" if index == 0 else "") + record.title + "\n")
+        parts.append(record.abstract + "\n")
+    return "".join(parts)
+
+
+def arxiv_email_listing(records: Iterable[Record]) -> str:
+    """A listing in the shape of arXiv's daily e-mail (records need an arXiv id)."""
+    rule = "-" * 78 + "\n"
+    parts = [rule]
+    for record in records:
+        parts.append("\\\\\n")
+        parts.append(f"arXiv:{record.arxiv_id}\n")
+        if record.date:
+            parts.append(f"Date: {_email_date(record.date)}   (100kb)\n")
+        parts.append("\n")
+        parts.append(_wrap_field("Title", record.title))
+        parts.append(_wrap_field("Authors", ", ".join(record.authors)))
+        if record.categories:
+            parts.append(f"Categories: {' '.join(record.categories)}\n")
+        parts.append("\\\\\n")
+        parts.append(_wrap(record.abstract, indent_first="  "))
+        parts.append(f"\\\\ ( https://arxiv.org/abs/{record.arxiv_id} ,  100kb)\n")
+        parts.append(rule)
+    return "".join(parts)
+
+
+def _email_date(iso: str) -> str:
+    from datetime import date
+
+    day = date.fromisoformat(iso)
+    return day.strftime("%a, %d %b %Y 00:00:00 GMT")
+
+
+def _wrap_field(name: str, value: str) -> str:
+    return _wrap(f"{name}: {value}", indent_rest="  ")
+
+
+def _wrap(text: str, width: int = 78, indent_first: str = "", indent_rest: str = "") -> str:
+    import textwrap
+
+    if not text:
+        return ""
+    return "\n".join(
+        textwrap.wrap(text, width, initial_indent=indent_first, subsequent_indent=indent_rest,
+                      break_long_words=False, break_on_hyphens=False)
+    ) + "\n"
