@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -30,7 +30,7 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     auto = "auto"
     table = "table"
     json = "json"
@@ -38,7 +38,7 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
-class InputFormat(str, Enum):
+class InputFormat(StrEnum):
     auto = "auto"
     hf = "hf"
     arxiv_email = "arxiv-email"
@@ -51,8 +51,9 @@ class InputFormat(str, Enum):
 # Options shared by every command that reads listings or writes records, defined once.
 FilesArg = Annotated[
     list[str] | None,
-    typer.Argument(help="Listing files to read; '-' (or nothing, when piped) reads stdin.",
-                   show_default=False),
+    typer.Argument(
+        help="Listing files to read; '-' (or nothing, when piped) reads stdin.", show_default=False
+    ),
 ]
 FromOpt = Annotated[
     InputFormat,
@@ -60,22 +61,31 @@ FromOpt = Annotated[
 ]
 ReplacedOpt = Annotated[
     bool,
-    typer.Option("--include-replaced/--skip-replaced",
-                 help="Keep arXiv 'replaced' entries (they carry no abstract)."),
+    typer.Option(
+        "--include-replaced/--skip-replaced",
+        help="Keep arXiv 'replaced' entries (they carry no abstract).",
+    ),
 ]
 FormatOpt = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f",
-                 help="Output format; auto is a table on a terminal, JSON Lines otherwise."),
+    typer.Option(
+        "--format", "-f", help="Output format; auto is a table on a terminal, JSON Lines otherwise."
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Short for --format json.")]
 OutputOpt = Annotated[
     str | None,
-    typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.",
-                 show_default=False),
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to this file (atomically) instead of stdout.",
+        show_default=False,
+    ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Allow --output to replace a file.")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr, only errors.")]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No messages on stderr, only errors.")
+]
 
 MAX_WARNINGS_SHOWN = 10
 
@@ -140,7 +150,9 @@ def resolve_format(fmt: OutputFormat, *, json_flag: bool, output: str | None, en
         return "json"
     if fmt is not OutputFormat.auto:
         if fmt is OutputFormat.table and output:
-            raise UsageError("a table is for the terminal", hint="write json, jsonl or csv to a file")
+            raise UsageError(
+                "a table is for the terminal", hint="write json, jsonl or csv to a file"
+            )
         return fmt.value
     if output:
         suffix = os.path.splitext(output)[1].lower()
@@ -149,8 +161,11 @@ def resolve_format(fmt: OutputFormat, *, json_flag: bool, output: str | None, en
 
 
 def read_inputs(
-    files: list[str] | None, input_format: InputFormat, include_replaced: bool,
-    env: Env, messages: Messages,
+    files: list[str] | None,
+    input_format: InputFormat,
+    include_replaced: bool,
+    env: Env,
+    messages: Messages,
 ) -> list[Record]:
     """Parse every input, report what was found, and merge records of the same paper."""
     from papertriage.inputs import ReadOptions, read_listing
@@ -180,9 +195,13 @@ def _report_parse(report: object, messages: Messages) -> None:
     if report.dropped:
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(report.dropped.items()))
         line += f"; dropped {sum(report.dropped.values())} noise lines ({kinds})"
+    if report.skipped.get("repeated"):
+        line += f"; skipped {report.skipped['repeated']} entries repeated back to back"
     if report.skipped.get("replaced"):
-        line += (f"; skipped {report.skipped['replaced']} replaced entries without abstracts"
-                 " (--include-replaced keeps them)")
+        line += (
+            f"; skipped {report.skipped['replaced']} replaced entries without abstracts"
+            " (--include-replaced keeps them)"
+        )
     messages.info(line)
     for warning in report.warnings[:MAX_WARNINGS_SHOWN]:
         messages.warning(warning)
@@ -275,4 +294,3 @@ def parse(
 
 def main() -> None:
     app()
-

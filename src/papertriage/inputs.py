@@ -42,7 +42,9 @@ def read_listing(path: str, options: ReadOptions) -> ParseReport:
         _check_bytes(name, data[:BINARY_SNIFF_BYTES], len(data))
         text, warning = _decode(name, data)
         report = parse_lines(
-            text.splitlines(), options.format, source=name,
+            text.splitlines(),
+            options.format,
+            source=name,
             include_replaced=options.include_replaced,
         )
         if warning:
@@ -65,7 +67,9 @@ def _parse_file(path: str, name: str, options: ReadOptions, encoding: str) -> Pa
     try:
         with open(path, encoding=encoding, errors=errors, newline=None) as handle:
             return parse_lines(
-                _lines(handle), options.format, source=name,
+                _lines(handle),
+                options.format,
+                source=name,
                 include_replaced=options.include_replaced,
             )
     except OSError as error:

@@ -101,7 +101,7 @@ def _link_near_duplicates(titles: list[str], records: list[Record], groups: _Uni
         if len(block) < 2 or len(block) > MAX_BLOCK:
             continue
         for position, i in enumerate(block):
-            for j in block[position + 1:]:
+            for j in block[position + 1 :]:
                 if titles[i] == titles[j] or groups.find(i) == groups.find(j):
                     continue
                 if _different_papers(records[i], records[j]):

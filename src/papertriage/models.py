@@ -89,8 +89,14 @@ class Record:
         """How much a record knows: filled fields first, then abstract length (for merging)."""
         filled = sum(
             1
-            for value in (self.abstract, self.authors, self.arxiv_id, self.url, self.categories,
-                          self.date)
+            for value in (
+                self.abstract,
+                self.authors,
+                self.arxiv_id,
+                self.url,
+                self.categories,
+                self.date,
+            )
             if value
         )
         return filled, len(self.abstract)

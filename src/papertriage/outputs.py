@@ -30,8 +30,13 @@ def write_atomically(path: str, chunks: Iterable[str], *, force: bool) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     try:
         handle = tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", newline="", dir=directory,
-            prefix=f".{os.path.basename(path)}.", suffix=".tmp", delete=False,
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=directory,
+            prefix=f".{os.path.basename(path)}.",
+            suffix=".tmp",
+            delete=False,
         )
     except OSError as error:
         raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from itertools import chain, islice
+from itertools import chain, islice, pairwise
 
 from papertriage.errors import InputError, UsageError
 from papertriage.formats.arxiv_atom import parse_arxiv_atom
 from papertriage.formats.arxiv_email import parse_arxiv_email
 from papertriage.formats.arxiv_list import parse_arxiv_list
 from papertriage.formats.common import Lines, ParseReport
-from papertriage.formats.hf import looks_like_abstract, looks_like_title
+from papertriage.formats.hf import is_sentence, looks_like_title
 from papertriage.formats.jsonfmt import parse_json, parse_jsonl
 from papertriage.models import Record
 
@@ -25,6 +25,7 @@ DETECT_LINES = 400  # detection looks at this many lines ...
 DETECT_CHARS = 65_536  # ... and at most this many characters of each
 
 _EMAIL_ENTRY = re.compile(r"^\\\\[ \t]*\n[ \t]*arXiv:\S+", re.M)
+_HF_BANNER = re.compile(r"^Get trending papers in your email inbox", re.M)
 _LIST_ENTRY = re.compile(r"^\[\d+\]\s+arXiv:\S+", re.M)
 
 
@@ -42,7 +43,7 @@ def detect_format(head: list[str]) -> str | None:
         return "arxiv-email"
     if _LIST_ENTRY.search(sample):
         return "arxiv-list"
-    if _looks_like_hf(head):
+    if _HF_BANNER.search(sample) or _looks_like_hf(head):
         return "hf"
     return None
 
@@ -51,8 +52,12 @@ def _looks_like_hf(head: list[str]) -> bool:
     """A short line directly followed by a long prose line: a title and its abstract."""
     content = [line.strip() for line in head if line.strip()]
     return any(
-        looks_like_title(title) and len(title) >= 8 and looks_like_abstract(abstract)
-        for title, abstract in zip(content, content[1:], strict=False)
+        looks_like_title(title)
+        and not title.endswith(".")
+        and len(title) >= 8
+        and is_sentence(abstract)
+        and len(abstract) >= 60
+        for title, abstract in pairwise(content)
     )
 
 
@@ -96,7 +101,7 @@ def parse_lines(
         if detected is None:
             raise InputError(
                 f"{source}: not a listing papertriage knows",
-                hint=f"expected one of {', '.join(FORMATS)}; name it with --input-format",
+                hint=f"expected one of {', '.join(FORMATS)}; name it with --from",
             )
         format = detected
     report = ParseReport(source=source, format=format)

@@ -18,8 +18,17 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 CSV_COLUMNS = (
-    "id", "title", "authors", "arxiv_id", "url", "categories", "date", "source", "position",
-    "tags", "abstract",
+    "id",
+    "title",
+    "authors",
+    "arxiv_id",
+    "url",
+    "categories",
+    "date",
+    "source",
+    "position",
+    "tags",
+    "abstract",
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
@@ -58,9 +67,17 @@ def csv_lines(records: Iterable[Record]) -> Iterator[str]:
 
 def _csv_row(record: Record) -> list[Any]:
     return [
-        record.id, record.title, "; ".join(record.authors), record.arxiv_id or "",
-        record.url or "", " ".join(record.categories), record.date or "", record.source,
-        record.position, " ".join(record.tags), record.abstract,
+        record.id,
+        record.title,
+        "; ".join(record.authors),
+        record.arxiv_id or "",
+        record.url or "",
+        " ".join(record.categories),
+        record.date or "",
+        record.source,
+        record.position,
+        " ".join(record.tags),
+        record.abstract,
     ]
 
 
@@ -146,7 +163,16 @@ def _wrap(text: str, width: int = 78, indent_first: str = "", indent_rest: str =
 
     if not text:
         return ""
-    return "\n".join(
-        textwrap.wrap(text, width, initial_indent=indent_first, subsequent_indent=indent_rest,
-                      break_long_words=False, break_on_hyphens=False)
-    ) + "\n"
+    return (
+        "\n".join(
+            textwrap.wrap(
+                text,
+                width,
+                initial_indent=indent_first,
+                subsequent_indent=indent_rest,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+        + "\n"
+    )

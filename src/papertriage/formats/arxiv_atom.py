@@ -44,7 +44,9 @@ def _parse_xml(lines: Lines, source: str) -> ET.Element:
             parser.Parse(line + "\n", False)
         parser.Parse(b"", True)
     except expat.ExpatError as error:
-        raise InputError(f"{source}:{error.lineno}: invalid XML ({expat.errors.messages[error.code]})") from None
+        raise InputError(
+            f"{source}:{error.lineno}: invalid XML ({expat.errors.messages[error.code]})"
+        ) from None
     return builder.close()
 
 

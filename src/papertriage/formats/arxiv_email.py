@@ -28,7 +28,9 @@ ENTRY_ID = re.compile(r"arXiv:(?P<id>\S+)(?P<rest>.*)$")
 FIELD = re.compile(r"(?P<name>[A-Za-z][A-Za-z\- ]{0,20}):\s?(?P<value>.*)$")
 REPLACED = re.compile(r"replaced with revised version\s+(?P<date>.*?)\s*(?:\(\d+kb.*\))?$")
 DATE_LINE = re.compile(r"Date:\s*(?P<date>.*?)\s*(?:\(\d+kb.*\))?$")
-SIGNATURE = re.compile(r"\\\\ \(\s*https?://\S+")  # the closing `\\ ( https://arxiv.org/abs/ID , NNkb)`
+SIGNATURE = re.compile(
+    r"\\\\ \(\s*https?://\S+"
+)  # the closing `\\ ( https://arxiv.org/abs/ID , NNkb)`
 
 
 @dataclass

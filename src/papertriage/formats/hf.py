@@ -39,8 +39,9 @@ NOISE_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
 }
-# "Subscribe" as the page copies it, glued to the first title.
-GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=[A-Z0-9\"'(\[])")
+# "Subscribe" as the page copies it, glued to the first title (which may start in lower case, as
+# "iTransformer" does), but not the start of a word such as "Subscribers".
+GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?!(?:r|rs|d|s)\b)(?=\S)")
 # Abstracts run to several sentences; titles are short and rarely end in a full stop.
 MAX_TITLE_CHARS = 300
 
@@ -48,7 +49,8 @@ MAX_TITLE_CHARS = 300
 # One alternation tried once per line is several times faster than trying each pattern in turn.
 _ANY_NOISE = re.compile(
     "|".join(
-        f"(?P<{kind.replace('-', '_')}>{pattern.pattern})" for kind, pattern in NOISE_PATTERNS.items()
+        f"(?P<{kind.replace('-', '_')}>{pattern.pattern})"
+        for kind, pattern in NOISE_PATTERNS.items()
     ),
     re.I,
 )
@@ -70,9 +72,15 @@ def looks_like_title(line: str) -> bool:
     return not looks_like_abstract(line)
 
 
+def is_sentence(line: str) -> bool:
+    """Prose rather than a title: long, or ending like a sentence (a short abstract does)."""
+    return looks_like_abstract(line) or line.endswith(".")
+
+
 def _content_lines(lines: Lines, report: ParseReport) -> Iterator[tuple[int, str]]:
     """The lines that carry titles and abstracts, with page chrome dropped and counted."""
     drop_next_as = None
+    first = True  # only the first content line can have "Subscribe" glued to it
     for number, raw in lines:
         line = raw.strip()
         if not line:
@@ -81,23 +89,23 @@ def _content_lines(lines: Lines, report: ParseReport) -> Iterator[tuple[int, str
             report.dropped[drop_next_as] += 1
             drop_next_as = None
             continue
-        glued = GLUED_SUBSCRIBE.match(line)
+        glued = GLUED_SUBSCRIBE.match(line) if first else None
         if glued:
             report.dropped["navigation"] += 1
-            line = line[glued.end():].lstrip()
+            line = line[glued.end() :].lstrip()
         kind = noise_kind(line) if len(line) < 120 else None
         if kind:
             report.dropped[kind] += 1
             if kind == "submitted-by" and line.lower() == "submitted by":
                 drop_next_as = kind
             continue
+        first = False
         yield number, line
 
 
 def parse_hf(lines: Lines, report: ParseReport) -> None:
     content = _content_lines(lines, report)
     pending: tuple[int, str] | None = None  # a title waiting for its abstract
-    lookahead: tuple[int, str] | None = None
     last_key: tuple[str, str] | None = None
 
     def emit(title_at: tuple[int, str], abstract: str) -> None:
@@ -105,25 +113,16 @@ def parse_hf(lines: Lines, report: ParseReport) -> None:
         number, title = title_at
         key = (normalize_title(title), normalize_space(abstract))
         if last_key is not None and key[0] == last_key[0] and key[1] in (last_key[1], ""):
-            report.dropped["repeated-entry"] += 1
+            report.skipped["repeated"] += 1
             return
         if not abstract:
             report.warn(number, f"title without an abstract: {title[:80]!r}")
-        elif looks_like_title(abstract) and not abstract.endswith((".", "!", "?")):
-            report.warn(number, f"abstract looks like a title, check the pairing: {title[:80]!r}")
         if len(title) > MAX_TITLE_CHARS:
             report.warn(number, f"unusually long title ({len(title)} characters)")
         report.add(title, abstract)
         last_key = key
 
-    def next_line() -> tuple[int, str] | None:
-        nonlocal lookahead
-        if lookahead is not None:
-            item, lookahead = lookahead, None
-            return item
-        return next(content, None)
-
-    while (item := next_line()) is not None:
+    for item in content:
         number, line = item
         if pending is None:
             if looks_like_abstract(line) and report.records and len(line) > MAX_TITLE_CHARS:
@@ -133,15 +132,11 @@ def parse_hf(lines: Lines, report: ParseReport) -> None:
                 report.add(previous.title, f"{previous.abstract} {line}")
                 continue
             pending = item
-            continue
-        if looks_like_title(line):
-            lookahead = next(content, None)
-            if lookahead is not None and looks_like_abstract(lookahead[1]):
-                # `line` is the next paper's title: the pending one has no abstract.
-                emit(pending, "")
-                pending = item
-                continue
-        emit(pending, line)
-        pending = None
+        elif is_sentence(line):
+            emit(pending, line)
+            pending = None
+        else:  # a second title in a row: the pending paper has no abstract
+            emit(pending, "")
+            pending = item
     if pending is not None:
         emit(pending, "")

@@ -33,10 +33,10 @@ def _from_foreign(data: dict[str, Any], report: ParseReport) -> Record:
 
 
 def _add(data: Any, report: ParseReport, where: int | None) -> None:
-    if isinstance(data, dict) and "schema_version" not in data and "title" in data:
-        if any(key in data for key in ("summary", "content_text")):
-            _from_foreign(data, report)
-            return
+    foreign = isinstance(data, dict) and "schema_version" not in data and "title" in data
+    if foreign and any(key in data for key in ("summary", "content_text")):
+        _from_foreign(data, report)
+        return
     try:
         report.records.append(Record.from_dict(data))
     except (TypeError, ValueError) as error:

@@ -1,0 +1,77 @@
+"""Properties: the parser never crashes, and rendering a listing then parsing it is lossless."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from papertriage.errors import PapertriageError
+from papertriage.models import Record
+from papertriage.parse import FORMATS, parse_text
+from papertriage.render import arxiv_email_listing, hf_listing, jsonl_lines
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+word = st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=12)
+# Titles as papers have them: a few words, capitalised, no full stop at the end.
+title = st.lists(word, min_size=2, max_size=14).map(lambda ws: " ".join(w.capitalize() for w in ws))
+sentence = st.lists(word, min_size=6, max_size=25).map(lambda ws: " ".join(ws).capitalize() + ".")
+abstract = st.lists(sentence, min_size=3, max_size=8).map(" ".join)
+arxiv_id = st.builds(lambda a, b: f"{a:04d}.{b:05d}", st.integers(1, 2999), st.integers(0, 99999))
+name = st.builds(lambda a, b: f"{a} {b}", word, word)
+
+
+@SETTINGS
+@given(st.text(), st.sampled_from(("auto", *FORMATS)))
+def test_the_parser_never_crashes_on_arbitrary_text(text: str, fmt: str) -> None:
+    try:
+        records = parse_text(text, format=fmt)
+    except PapertriageError:
+        return
+    assert all(isinstance(record, Record) for record in records)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(title, abstract), min_size=1, max_size=8, unique_by=lambda p: p[0]))
+def test_hf_listing_round_trips(papers: list[tuple[str, str]]) -> None:
+    records = [Record.create(t, a, source="l", position=i) for i, (t, a) in enumerate(papers, 1)]
+    assert parse_text(hf_listing(records), source="l") == records
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(arxiv_id, title, abstract, st.lists(name, min_size=1, max_size=4)),
+        min_size=1,
+        max_size=6,
+        unique_by=lambda p: p[0],
+    )
+)
+def test_arxiv_email_listing_round_trips(papers: list[tuple[str, str, str, list[str]]]) -> None:
+    records = [
+        Record.create(
+            t,
+            a,
+            arxiv_id=i,
+            authors=names,
+            categories=["cs.LG"],
+            date="2024-05-06",
+            source="e",
+            position=n,
+        )
+        for n, (i, t, a, names) in enumerate(papers, 1)
+    ]
+    assert parse_text(arxiv_email_listing(records), source="e") == records
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(st.text(min_size=1).filter(str.strip), st.text()), min_size=1, max_size=5)
+)
+def test_jsonl_round_trips_any_text(papers: list[tuple[str, str]]) -> None:
+    records = [Record.create(t, a, source="s", position=i) for i, (t, a) in enumerate(papers, 1)]
+    text = "".join(jsonl_lines(records))
+    assert parse_text(text) == records
+    assert [json.loads(line)["title"] for line in text.splitlines()] == [r.title for r in records]
