@@ -75,3 +75,14 @@ def test_jsonl_round_trips_any_text(papers: list[tuple[str, str]]) -> None:
     text = "".join(jsonl_lines(records))
     assert parse_text(text) == records
     assert [json.loads(line)["title"] for line in text.splitlines()] == [r.title for r in records]
+
+
+@SETTINGS
+@given(st.text(max_size=200))
+def test_title_hash_fast_path_agrees_with_normalize_title(text: str) -> None:
+    import hashlib
+
+    from papertriage.models import normalize_title, title_hash
+
+    expected = hashlib.sha1(normalize_title(text).encode("utf-8")).hexdigest()[:12]
+    assert title_hash(text) == expected

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from papertriage.errors import InputError
@@ -67,18 +66,13 @@ def _parse_file(path: str, name: str, options: ReadOptions, encoding: str) -> Pa
     try:
         with open(path, encoding=encoding, errors=errors, newline=None) as handle:
             return parse_lines(
-                _lines(handle),
+                handle,
                 options.format,
                 source=name,
                 include_replaced=options.include_replaced,
             )
     except OSError as error:
         raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
-
-
-def _lines(handle: object) -> Iterator[str]:
-    for line in handle:  # type: ignore[attr-defined]
-        yield line[:-1] if line.endswith("\n") else line
 
 
 def _check_file(path: str) -> None:

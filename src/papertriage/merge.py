@@ -8,13 +8,13 @@ differ in both their first and last three words are not near-identical at the th
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from papertriage.models import Record, normalize_title
 
 NEAR_DUPLICATE_SCORE = 95.0  # rapidfuzz ratio (0-100) at or above which two titles are one paper
 MAX_BLOCK = 200  # a block larger than this is too generic to say anything (e.g. "a survey of")
-_MERGEABLE = [f.name for f in fields(Record) if f.name not in ("id", "source", "position")]
+_MERGEABLE = [name for name in Record._fields if name not in ("id", "source", "position")]
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from itertools import chain, islice, pairwise
+from itertools import chain, islice, pairwise, repeat
 
 from papertriage.errors import InputError, UsageError
 from papertriage.formats.arxiv_atom import parse_arxiv_atom
 from papertriage.formats.arxiv_email import parse_arxiv_email
 from papertriage.formats.arxiv_list import parse_arxiv_list
 from papertriage.formats.common import Lines, ParseReport
-from papertriage.formats.hf import is_sentence, looks_like_title
+from papertriage.formats.hf import is_sentence, looks_like_title, parse_hf
 from papertriage.formats.jsonfmt import parse_json, parse_jsonl
 from papertriage.models import Record
 
@@ -73,10 +73,6 @@ def iter_lines(text: str) -> Iterator[str]:
         start = end + 1
 
 
-def _strip_line_end(line: str) -> str:
-    return line.rstrip("\r\n") if line.endswith(("\n", "\r")) else line
-
-
 def parse_lines(
     lines: Iterable[str],
     format: str = "auto",
@@ -90,7 +86,7 @@ def parse_lines(
     """
     if format != "auto" and format not in FORMATS:
         raise UsageError(f"unknown format {format!r}", hint=f"choose one of {', '.join(FORMATS)}")
-    iterator = map(_strip_line_end, lines)
+    iterator = map(str.rstrip, lines, repeat("\r\n"))
     head = list(islice(iterator, DETECT_LINES))
     if head and head[0].startswith("\ufeff"):
         head[0] = head[0][1:]
@@ -105,11 +101,10 @@ def parse_lines(
             )
         format = detected
     report = ParseReport(source=source, format=format)
-    numbered: Lines = enumerate(chain(head, iterator), start=1)
+    raw = chain(head, iterator)
+    numbered: Lines = enumerate(raw, start=1)
     if format == "hf":
-        from papertriage.formats.hf import parse_hf
-
-        parse_hf(numbered, report)
+        parse_hf(raw, report)
     elif format == "arxiv-email":
         parse_arxiv_email(numbered, report, include_replaced=include_replaced)
     elif format == "arxiv-list":

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
-from papertriage.models import Record
+from papertriage.models import Record, title_hash
 
 Lines = Iterator[tuple[int, str]]  # (1-based line number, text without the line end)
 
@@ -27,6 +27,23 @@ class ParseReport:
     def add(self, title: str, abstract: str = "", **fields: object) -> Record:
         record = Record.create(
             title, abstract, source=self.source, position=len(self.records) + 1, **fields
+        )
+        self.records.append(record)
+        return record
+
+    def add_normalized(self, title: str, abstract: str) -> Record:
+        """Add a record from title and abstract whose white space is already normalised."""
+        record = Record(
+            title_hash(title),
+            title,
+            abstract,
+            (),
+            None,
+            None,
+            (),
+            None,
+            self.source,
+            len(self.records) + 1,
         )
         self.records.append(record)
         return record

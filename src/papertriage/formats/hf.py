@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 
-from papertriage.formats.common import Lines, ParseReport
-from papertriage.models import normalize_space, normalize_title
+from papertriage.formats.common import ParseReport
 
 # Lines of page chrome, by the kind the parse report counts them under. Matched against the whole
 # stripped line, so a title that merely contains these words is never dropped.
@@ -42,6 +42,13 @@ NOISE_PATTERNS: dict[str, re.Pattern[str]] = {
 # "Subscribe" as the page copies it, glued to the first title (which may start in lower case, as
 # "iTransformer" does), but not the start of a word such as "Subscribers".
 GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?!(?:r|rs|d|s)\b)(?=\S)")
+MAX_NOISE_CHARS = (
+    64  # page chrome is short (the longest, the banner, has 51); longer lines are content
+)
+BATCH_LINES = 4096
+# What str.split() treats as white space, besides the plain space and the line end.
+_OTHER_SPACE = [chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in " \n"]
+_OTHER_ASCII_SPACE = [c for c in _OTHER_SPACE if c.isascii()]
 # Abstracts run to several sentences; titles are short and rarely end in a full stop.
 MAX_TITLE_CHARS = 300
 
@@ -77,66 +84,88 @@ def is_sentence(line: str) -> bool:
     return looks_like_abstract(line) or line.endswith(".")
 
 
-def _content_lines(lines: Lines, report: ParseReport) -> Iterator[tuple[int, str]]:
-    """The lines that carry titles and abstracts, with page chrome dropped and counted."""
-    drop_next_as = None
+def needs_spacing(text: str) -> bool:
+    """Whether normalising the white space of a line in `text` (lines already stripped) changes it.
+
+    Substring tests run at memory speed, far faster than a regular expression over the same text.
+    """
+    if "  " in text:
+        return True
+    others = _OTHER_ASCII_SPACE if text.isascii() else _OTHER_SPACE
+    return any(space in text for space in others)
+
+
+def normalized_batches(lines: Iterator[str]) -> Iterator[list[str]]:
+    """The lines in batches, their white space normalised.
+
+    One scan over a joined batch shows that most batches need nothing more than stripping, which
+    spares splitting every long abstract into words: this is most of the parser's speed.
+    """
+    while batch := list(map(str.strip, islice(lines, BATCH_LINES))):
+        if needs_spacing("\n".join(batch)):
+            batch = [" ".join(line.split()) for line in batch]
+        yield batch
+
+
+def parse_hf(lines: Iterator[str], report: ParseReport) -> None:
+    """Parse raw lines (line ends already removed) of a copied Hugging Face papers page.
+
+    Page chrome is dropped and counted; the remaining lines pair up as title and abstract, except
+    where a title is directly followed by another title (its abstract was not copied).
+    """
+    dropped = report.dropped
+    pending = ""  # a title waiting for its abstract
+    pending_at = 0
+    last = ("", "")
+    drop_next_as = ""
     first = True  # only the first content line can have "Subscribe" glued to it
-    for number, raw in lines:
-        line = raw.strip()
-        if not line:
-            continue
-        if drop_next_as:  # "Submitted by" on its own line is followed by the user name
-            report.dropped[drop_next_as] += 1
-            drop_next_as = None
-            continue
-        glued = GLUED_SUBSCRIBE.match(line) if first else None
-        if glued:
-            report.dropped["navigation"] += 1
-            line = line[glued.end() :].lstrip()
-        kind = noise_kind(line) if len(line) < 120 else None
-        if kind:
-            report.dropped[kind] += 1
-            if kind == "submitted-by" and line.lower() == "submitted by":
-                drop_next_as = kind
-            continue
-        first = False
-        yield number, line
 
-
-def parse_hf(lines: Lines, report: ParseReport) -> None:
-    content = _content_lines(lines, report)
-    pending: tuple[int, str] | None = None  # a title waiting for its abstract
-    last_key: tuple[str, str] | None = None
-
-    def emit(title_at: tuple[int, str], abstract: str) -> None:
-        nonlocal last_key
-        number, title = title_at
-        key = (normalize_title(title), normalize_space(abstract))
-        if last_key is not None and key[0] == last_key[0] and key[1] in (last_key[1], ""):
+    def emit(number: int, title: str, abstract: str) -> None:
+        nonlocal last
+        # A page copied twice over repeats entries verbatim, so comparing the lines suffices.
+        if title == last[0] and abstract in (last[1], ""):
             report.skipped["repeated"] += 1
             return
         if not abstract:
             report.warn(number, f"title without an abstract: {title[:80]!r}")
         if len(title) > MAX_TITLE_CHARS:
             report.warn(number, f"unusually long title ({len(title)} characters)")
-        report.add(title, abstract)
-        last_key = key
+        report.add_normalized(title, abstract)
+        last = (title, abstract)
 
-    for item in content:
-        number, line = item
-        if pending is None:
-            if looks_like_abstract(line) and report.records and len(line) > MAX_TITLE_CHARS:
-                # A second paragraph of the previous abstract: keep it rather than lose it.
-                previous = report.records.pop()
-                report.warn(number, "joined a second abstract paragraph to the paper before it")
-                report.add(previous.title, f"{previous.abstract} {line}")
+    number = 0
+    for batch in normalized_batches(lines):
+        for line in batch:
+            number += 1
+            if not line:
                 continue
-            pending = item
-        elif is_sentence(line):
-            emit(pending, line)
-            pending = None
-        else:  # a second title in a row: the pending paper has no abstract
-            emit(pending, "")
-            pending = item
-    if pending is not None:
-        emit(pending, "")
+            if first and (glued := GLUED_SUBSCRIBE.match(line)):
+                dropped["navigation"] += 1
+                line = line[glued.end() :].lstrip()
+            if len(line) < MAX_NOISE_CHARS:
+                if drop_next_as:  # "Submitted by" on its own line is followed by the user name
+                    dropped[drop_next_as] += 1
+                    drop_next_as = ""
+                    continue
+                if kind := noise_kind(line):
+                    dropped[kind] += 1
+                    if kind == "submitted-by" and line.lower() == "submitted by":
+                        drop_next_as = kind
+                    continue
+            first = False
+            if not pending:
+                if len(line) > MAX_TITLE_CHARS and report.records:
+                    # A second paragraph of the previous abstract: keep it rather than lose it.
+                    previous = report.records.pop()
+                    report.warn(number, "joined a second abstract paragraph to the paper before it")
+                    report.add_normalized(previous.title, f"{previous.abstract} {line}")
+                else:
+                    pending, pending_at = line, number
+            elif is_sentence(line):
+                emit(pending_at, pending, line)
+                pending = ""
+            else:  # a second title in a row: the pending paper has no abstract
+                emit(pending_at, pending, "")
+                pending, pending_at = line, number
+    if pending:
+        emit(pending_at, pending, "")
