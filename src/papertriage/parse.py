@@ -86,8 +86,8 @@ def parse_lines(
     """
     if format != "auto" and format not in FORMATS:
         raise UsageError(f"unknown format {format!r}", hint=f"choose one of {', '.join(FORMATS)}")
-    iterator = map(str.rstrip, lines, repeat("\r\n"))
-    head = list(islice(iterator, DETECT_LINES))
+    iterator = iter(lines)
+    head = [line.rstrip("\r\n") for line in islice(iterator, DETECT_LINES)]
     if head and head[0].startswith("\ufeff"):
         head[0] = head[0][1:]
     if not any(line.strip() for line in head):
@@ -101,11 +101,11 @@ def parse_lines(
             )
         format = detected
     report = ParseReport(source=source, format=format)
-    raw = chain(head, iterator)
-    numbered: Lines = enumerate(raw, start=1)
-    if format == "hf":
-        parse_hf(raw, report)
-    elif format == "arxiv-email":
+    if format == "hf":  # strips its lines itself, a batch at a time
+        parse_hf(chain(head, iterator), report)
+        return report
+    numbered: Lines = enumerate(chain(head, map(str.rstrip, iterator, repeat("\r\n"))), start=1)
+    if format == "arxiv-email":
         parse_arxiv_email(numbered, report, include_replaced=include_replaced)
     elif format == "arxiv-list":
         parse_arxiv_list(numbered, report, include_replaced=include_replaced)

@@ -70,9 +70,10 @@ def noise_kind(line: str) -> str | None:
 
 
 def looks_like_abstract(line: str) -> bool:
-    if len(line) > MAX_TITLE_CHARS:
-        return True
-    return len(line) >= 100 and (line.endswith((".", "!", "?")) or ". " in line)
+    size = len(line)
+    return size > MAX_TITLE_CHARS or (
+        size >= 100 and (line.endswith((".", "!", "?")) or ". " in line)
+    )
 
 
 def looks_like_title(line: str) -> bool:
@@ -81,7 +82,7 @@ def looks_like_title(line: str) -> bool:
 
 def is_sentence(line: str) -> bool:
     """Prose rather than a title: long, or ending like a sentence (a short abstract does)."""
-    return looks_like_abstract(line) or line.endswith(".")
+    return line.endswith(".") or looks_like_abstract(line)
 
 
 def needs_spacing(text: str) -> bool:
@@ -113,7 +114,7 @@ def parse_hf(lines: Iterator[str], report: ParseReport) -> None:
     Page chrome is dropped and counted; the remaining lines pair up as title and abstract, except
     where a title is directly followed by another title (its abstract was not copied).
     """
-    dropped = report.dropped
+    dropped, add = report.dropped, report.add_normalized
     pending = ""  # a title waiting for its abstract
     pending_at = 0
     last = ("", "")
@@ -130,7 +131,7 @@ def parse_hf(lines: Iterator[str], report: ParseReport) -> None:
             report.warn(number, f"title without an abstract: {title[:80]!r}")
         if len(title) > MAX_TITLE_CHARS:
             report.warn(number, f"unusually long title ({len(title)} characters)")
-        report.add_normalized(title, abstract)
+        add(title, abstract)
         last = (title, abstract)
 
     number = 0
