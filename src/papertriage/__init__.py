@@ -2,12 +2,36 @@
 
 The library is usable without the command line:
 
-    from papertriage import parse_text
-    records = parse_text(open("listing.txt").read())
+    from papertriage import parse_text, tag_records, default_taxonomy
+    records = tag_records(parse_text(open("listing.txt").read()), default_taxonomy())
+
+Names are imported on first use, so `import papertriage` stays cheap for the command line.
 """
 
-from papertriage.models import SCHEMA_VERSION, Record
-from papertriage.parse import FORMATS, detect_format, parse_lines, parse_text
+from __future__ import annotations
 
-__all__ = ["FORMATS", "SCHEMA_VERSION", "Record", "detect_format", "parse_lines", "parse_text"]
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "FORMATS": "papertriage.parse",
+    "detect_format": "papertriage.parse",
+    "parse_lines": "papertriage.parse",
+    "parse_text": "papertriage.parse",
+    "SCHEMA_VERSION": "papertriage.models",
+    "Record": "papertriage.models",
+    "Taxonomy": "papertriage.topics",
+    "default_taxonomy": "papertriage.topics",
+    "load_taxonomy": "papertriage.topics",
+    "Tagger": "papertriage.tag",
+    "tag_records": "papertriage.tag",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'papertriage' has no attribute {name!r}")

@@ -81,6 +81,33 @@ def _csv_row(record: Record) -> list[Any]:
     ]
 
 
+def object_chunks(objects: list[dict[str, Any]], fmt: str) -> Iterator[str]:
+    """Plain dictionaries as JSON, JSON Lines or CSV (nested values as JSON in CSV cells)."""
+    if fmt == "json":
+        yield (
+            json.dumps(objects if len(objects) != 1 else objects[0], ensure_ascii=False, indent=2)
+            + "\n"
+        )
+    elif fmt == "jsonl":
+        for item in objects:
+            yield json.dumps(item, ensure_ascii=False) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        columns = list(objects[0]) if objects else []
+        writer.writerow(columns)
+        for item in objects:
+            writer.writerow(
+                [
+                    v
+                    if isinstance(v, str | int | float) or v is None
+                    else json.dumps(v, ensure_ascii=False)
+                    for v in (item[c] for c in columns)
+                ]
+            )
+        yield buffer.getvalue()
+
+
 def first_sentence(text: str, limit: int = 200) -> str:
     sentence = _SENTENCE_END.split(text, maxsplit=1)[0] if text else ""
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
@@ -101,17 +128,20 @@ def records_table(records: list[Record]) -> Table:
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("id", no_wrap=True, style="cyan")
     table.add_column("title", ratio=3)
-    table.add_column("authors", ratio=1)
+    with_authors = any(record.authors for record in records)
+    if with_authors:
+        table.add_column("authors", ratio=1)
     table.add_column("gist", ratio=4, style="dim")
     for record in records:
         title = Text(record.title, style="bold")
         if record.tags:
             title.append("  " + " ".join(f"#{tag}" for tag in record.tags), style="magenta")
+        authors = [Text(short_authors(record.authors))] if with_authors else []
         table.add_row(
             str(record.position),
             Text(record.id),
             title,
-            Text(short_authors(record.authors)),
+            *authors,
             Text(first_sentence(record.abstract)),
         )
     return table

@@ -6,7 +6,6 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 
 from papertriage.models import Record, title_hash
 
@@ -55,6 +54,8 @@ class ParseReport:
 
 def email_date_to_iso(text: str) -> str | None:
     """'Wed, 15 Mar 2023 18:34:08 GMT' -> '2023-03-15'; None when it is not a date."""
+    from email.utils import parsedate_to_datetime  # only e-mail digests need it
+
     try:
         return parsedate_to_datetime(text.strip()).date().isoformat()
     except (TypeError, ValueError, IndexError):

@@ -46,8 +46,12 @@ MAX_NOISE_CHARS = (
     64  # page chrome is short (the longest, the banner, has 51); longer lines are content
 )
 BATCH_LINES = 4096
-# What str.split() treats as white space, besides the plain space and the line end.
-_OTHER_SPACE = [chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in " \n"]
+# What str.split() treats as white space, besides the plain space and the line end (a test checks
+# this list against str.isspace over all of Unicode; computing it here would slow every start-up).
+_OTHER_SPACE = list(
+    "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _OTHER_ASCII_SPACE = [c for c in _OTHER_SPACE if c.isascii()]
 # Abstracts run to several sentences; titles are short and rarely end in a full stop.
 MAX_TITLE_CHARS = 300

@@ -1,0 +1,160 @@
+"""Compare tags with hand labels: per-topic precision, recall and F1, with the papers behind them.
+
+A labels file (YAML or JSON) maps a paper's title or id to its list of topic ids.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from papertriage.errors import InputError
+from papertriage.models import Record, normalize_title
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    topic: str
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else 1.0
+
+    @property
+    def recall(self) -> float:
+        relevant = self.true_positives + self.false_negatives
+        return self.true_positives / relevant if relevant else 1.0
+
+    @property
+    def f1(self) -> float:
+        return _f1(self.true_positives, self.false_positives, self.false_negatives)
+
+    @property
+    def support(self) -> int:
+        return self.true_positives + self.false_negatives
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    topics: list[TopicScore]
+    papers: int  # labelled papers found in the listing
+    unmatched_labels: list[str]  # labels whose paper is not in the listing
+    false_positives: dict[str, list[str]] = field(default_factory=dict)  # topic -> titles
+    misses: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def micro_f1(self) -> float:
+        return _f1(
+            sum(t.true_positives for t in self.topics),
+            sum(t.false_positives for t in self.topics),
+            sum(t.false_negatives for t in self.topics),
+        )
+
+    @property
+    def macro_f1(self) -> float:
+        scored = [t.f1 for t in self.topics if t.support]
+        return sum(scored) / len(scored) if scored else 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "papers": self.papers,
+            "micro_f1": round(self.micro_f1, 4),
+            "macro_f1": round(self.macro_f1, 4),
+            "topics": {
+                t.topic: {
+                    "precision": round(t.precision, 4),
+                    "recall": round(t.recall, 4),
+                    "f1": round(t.f1, 4),
+                    "support": t.support,
+                    "true_positives": t.true_positives,
+                    "false_positives": t.false_positives,
+                    "false_negatives": t.false_negatives,
+                }
+                for t in self.topics
+            },
+            "false_positives": self.false_positives,
+            "misses": self.misses,
+            "unmatched_labels": self.unmatched_labels,
+        }
+
+
+def parse_labels(text: str, name: str) -> dict[str, list[str]]:
+    """A labels mapping from YAML or JSON text: title or id -> topic ids."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text) if not name.endswith(".json") else json.loads(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as error:
+        raise InputError(f"{name}: cannot read labels: {str(error).splitlines()[0]}") from None
+    if not isinstance(data, dict) or not data:
+        raise InputError(f"{name}: labels must map titles or ids to lists of topic ids")
+    labels: dict[str, list[str]] = {}
+    for key, value in data.items():
+        if value is None:
+            value = []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InputError(f"{name}: labels of {str(key)[:60]!r} must be a list of topic ids")
+        labels[str(key)] = value
+    return labels
+
+
+def load_labels(path: str) -> dict[str, list[str]]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{path}: cannot read labels: {error.strerror or error}") from None
+    return parse_labels(text, path)
+
+
+def evaluate(
+    records: Sequence[Record], labels: Mapping[str, list[str]], topic_ids: Sequence[str]
+) -> Evaluation:
+    """Score records' tags against labels, for every topic in `topic_ids`."""
+    unknown = sorted({t for tags in labels.values() for t in tags} - set(topic_ids))
+    if unknown:
+        raise InputError(
+            f"labels use topics the taxonomy does not have: {', '.join(unknown)}",
+            hint="fix the labels or use --topics with a taxonomy that has them",
+        )
+    by_key: dict[str, Record] = {}
+    for record in records:
+        by_key.setdefault(record.id, record)
+        by_key.setdefault(normalize_title(record.title), record)
+    pairs: list[tuple[Record, set[str]]] = []
+    unmatched = []
+    for key, topics in labels.items():
+        record = by_key.get(key) or by_key.get(normalize_title(key))
+        if record is None:
+            unmatched.append(key)
+        else:
+            pairs.append((record, set(topics)))
+    scores = []
+    false_positives: dict[str, list[str]] = {}
+    misses: dict[str, list[str]] = {}
+    for topic in topic_ids:
+        tp = fp = fn = 0
+        for record, truth in pairs:
+            predicted = topic in record.tags
+            if predicted and topic in truth:
+                tp += 1
+            elif predicted:
+                fp += 1
+                false_positives.setdefault(topic, []).append(record.title)
+            elif topic in truth:
+                fn += 1
+                misses.setdefault(topic, []).append(record.title)
+        scores.append(TopicScore(topic, tp, fp, fn))
+    return Evaluation(scores, len(pairs), unmatched, false_positives, misses)

@@ -1,0 +1,165 @@
+"""Rich renderables for the terminal: topic tables, bar charts, evaluation tables, explanations.
+
+Nothing here prints. User text is always passed as rich Text, never as markup, so "[cs.CL]" in a
+title stays on the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from papertriage.evaluate import Evaluation
+    from papertriage.models import Record
+    from papertriage.topics import Taxonomy, Topic
+
+BAR = "█"
+
+
+def topics_table(taxonomy: Taxonomy) -> Table:
+    table = Table(title="Topics", title_justify="left", header_style="bold", expand=True)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("rules", justify="right", no_wrap=True)
+    table.add_column("description", ratio=1)
+    for topic in taxonomy.topics:
+        rules = len(topic.phrases) + len(topic.acronyms) + len(topic.regexes)
+        table.add_row(Text(topic.id), Text(topic.name), str(rules), Text(topic.description))
+    return table
+
+
+def topic_counts_chart(counts: Sequence[tuple[str, int]], total: int) -> Table:
+    """A horizontal bar per topic, longest first, scaled to the largest count."""
+    table = Table(
+        title=f"Topics in {total} papers",
+        title_justify="left",
+        box=None,
+        show_header=False,
+        padding=(0, 1),
+    )
+    table.add_column("topic", style="cyan", no_wrap=True)
+    table.add_column("papers", justify="right", no_wrap=True)
+    table.add_column("bar", ratio=1)
+    largest = max((count for _, count in counts), default=0) or 1
+    for topic, count in counts:
+        width = max(1, round(40 * count / largest)) if count else 0
+        table.add_row(Text(topic), str(count), Text(BAR * width, style="magenta"))
+    return table
+
+
+def topic_detail(topic: Topic) -> Group:
+    lines: list[RenderableType] = [
+        Text.assemble((topic.id, "bold cyan"), "  ", (topic.name, "bold")),
+        Text(topic.description),
+        Text(f"defined at {topic.origin}", style="dim"),
+    ]
+    for label, values in (
+        ("phrases", topic.phrases),
+        ("related (weak)", topic.related),
+        ("acronyms", topic.acronyms),
+        ("regexes", topic.regexes),
+        ("exclude", topic.exclude),
+        ("exclude regexes", topic.exclude_regexes),
+        ("requires one of", topic.requires),
+    ):
+        if values:
+            lines.append(Text.assemble((f"{label}: ", "bold"), ", ".join(values)))
+    if topic.tfidf:
+        lines.append(
+            Text.assemble(
+                ("tf-idf: ", "bold"),
+                f"similarity >= {topic.tfidf.threshold:g} to: ",
+                (topic.tfidf.prototype, "italic"),
+            )
+        )
+    if topic.threshold is not None:
+        lines.append(Text.assemble(("threshold: ", "bold"), f"{topic.threshold:g}"))
+    return Group(*lines)
+
+
+def evaluation_table(evaluation: Evaluation) -> Group:
+    table = Table(
+        title=f"Tags against labels ({evaluation.papers} papers)",
+        title_justify="left",
+        header_style="bold",
+    )
+    for column in ("topic", "precision", "recall", "F1", "support", "tp", "fp", "fn"):
+        table.add_column(column, justify="left" if column == "topic" else "right")
+    for score in evaluation.topics:
+        table.add_row(
+            Text(score.topic, style="cyan"),
+            f"{score.precision:.3f}",
+            f"{score.recall:.3f}",
+            f"{score.f1:.3f}",
+            str(score.support),
+            str(score.true_positives),
+            str(score.false_positives),
+            str(score.false_negatives),
+        )
+    summary = Text(
+        f"micro-F1 {evaluation.micro_f1:.3f}   macro-F1 {evaluation.macro_f1:.3f}", style="bold"
+    )
+    parts: list[RenderableType] = [table, summary]
+    for label, listing in (
+        ("False positives", evaluation.false_positives),
+        ("Misses", evaluation.misses),
+    ):
+        for topic, titles in listing.items():
+            parts.append(Text(f"{label} for {topic}:", style="bold"))
+            parts.extend(Text(f"  - {title}") for title in titles)
+    if evaluation.unmatched_labels:
+        parts.append(
+            Text(
+                f"{len(evaluation.unmatched_labels)} labelled papers are not in the listing",
+                style="yellow",
+            )
+        )
+    return Group(*parts)
+
+
+def highlighted(text: str, phrases: Sequence[str], style: str = "bold yellow") -> Text:
+    """`text` with every occurrence of the matched phrases highlighted."""
+    rendered = Text(text)
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        rendered.highlight_words([phrase], style=style, case_sensitive=False)
+    return rendered
+
+
+def explanation(record: Record) -> Group:
+    """Why a record has its tags: the matched words highlighted, then each tag's evidence."""
+    details: dict[str, Any] = record.tag_details or {}
+    matched = [m["text"] for detail in details.values() for m in detail.get("matches", [])]
+    parts: list[RenderableType] = [
+        Text.assemble((f"{record.position}. ", "dim"), highlighted(record.title, matched)),
+    ]
+    if not record.tags:
+        parts.append(Text("   no topic", style="dim"))
+    for tag in record.tags:
+        detail = details.get(tag, {})
+        evidence = ", ".join(
+            f"{m['text']!r} in {m['where']}"
+            + (f" x{m['count']}" if m["count"] > 1 else "")
+            + (" (weak)" if m.get("rule") == "related" else "")
+            for m in detail.get("matches", [])
+        )
+        if "tfidf" in detail:
+            evidence += ("; " if evidence else "") + f"tf-idf similarity {detail['tfidf']:.2f}"
+        parts.append(
+            Text.assemble(
+                "   ",
+                (f"#{tag}", "magenta bold"),
+                f"  score {detail.get('score', 0):g}: ",
+                evidence,
+            )
+        )
+    if matched and record.abstract:
+        parts.append(Text.assemble("   ", highlighted(record.abstract, matched)))
+    parts.append(Text(""))
+    return Group(*parts)

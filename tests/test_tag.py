@@ -1,0 +1,112 @@
+"""The tagger: what counts as a mention, how mentions add up, and the evidence it records."""
+
+from __future__ import annotations
+
+import pytest
+
+from papertriage.models import Record
+from papertriage.tag import Tagger, stem, tag_records
+from papertriage.topics import default_taxonomy, parse_taxonomy
+
+FILLER = "We evaluate on standard benchmarks and report accuracy and efficiency."
+
+
+def tags_of(title: str, abstract: str = FILLER) -> tuple[str, ...]:
+    [record] = tag_records([Record.create(title, abstract)], default_taxonomy())
+    return record.tags
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Scaling Mixture-of-Experts Language Models",
+        "Sparse mixtures of experts for vision",
+        "MoEs are Better Than You Think",
+        "Routing in Sparse MoE Transformers",
+    ],
+)
+def test_moe_variants_in_the_title(title: str) -> None:
+    assert "moe" in tags_of(title)
+
+
+def test_a_passing_mention_in_the_abstract_is_not_enough() -> None:
+    abstract = "Unlike pruning, our method keeps all weights. " + FILLER
+    assert "pruning" not in tags_of("A New Attention Layer", abstract)
+
+
+def test_repeated_abstract_mentions_are_enough() -> None:
+    abstract = (
+        "We prune attention heads. Pruning is guided by a saliency score, and the "
+        "pruned model is fine-tuned briefly. " + FILLER
+    )
+    assert "pruning" in tags_of("Saliency Scores for Attention Heads", abstract)
+
+
+def test_exclusions_cancel_the_phrases_they_contain() -> None:
+    abstract = (
+        "Data pruning removes redundant examples. Our dataset pruning metric keeps hard "
+        "examples; pruning the dataset halves training cost. " + FILLER
+    )
+    tags = tags_of("Effective Data Pruning for Image Classification", abstract)
+    assert "pruning" not in tags
+    assert "data-efficiency" in tags
+
+
+def test_an_acronym_needs_its_case_and_snn_needs_spiking_words() -> None:
+    assert "moe" not in tags_of("Moe and the Art of Cooking")
+    assert "snn" not in tags_of("SNN: Sparse Neural Networks for Vision")
+    assert "snn" in tags_of(
+        "Training SNNs with Surrogate Gradients", "Spiking neurons are hard to train. " + FILLER
+    )
+
+
+def test_tags_are_ordered_strongest_first_with_evidence() -> None:
+    abstract = (
+        "We quantize a mixture-of-experts model to 4-bit. Quantization of experts "
+        "keeps routing intact. " + FILLER
+    )
+    [record] = tag_records(
+        [Record.create("Quantized Mixture-of-Experts", abstract)], default_taxonomy()
+    )
+    assert record.tags[:2] == ("quantization", "moe") or record.tags[:2] == ("moe", "quantization")
+    details = record.tag_details or {}
+    assert details["moe"]["score"] >= 3
+    assert {"text": "Mixture-of-Experts", "where": "title", "rule": "phrase", "count": 1} in (
+        details["moe"]["matches"]
+    )
+    scores = [details[tag]["score"] for tag in record.tags]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_user_topic_tags_and_the_same_input_gives_the_same_tags() -> None:
+    taxonomy = parse_taxonomy(
+        "topics:\n  retrieval:\n    name: Retrieval\n    phrases: [retrieval-augmented]\n", "mine"
+    )
+    records = [Record.create(f"Retrieval-Augmented Generation {i}", FILLER) for i in range(5)]
+    first = Tagger(taxonomy).tag(records)
+    assert all("retrieval" in r.tags for r in first)
+    assert Tagger(taxonomy).tag(records) == first
+
+
+def test_tfidf_rule_adds_evidence_on_a_tiny_listing() -> None:
+    abstract = (
+        "Spiking neural networks of leaky integrate-and-fire neurons communicate with "
+        "binary spikes over time steps; we train them with surrogate gradients for "
+        "neuromorphic hardware."
+    )
+    [record] = tag_records(
+        [Record.create("Energy-Efficient Event Processing", abstract)], default_taxonomy()
+    )
+    assert "snn" in record.tags
+    assert "tfidf" in (record.tag_details or {})["snn"]["rules"]
+
+
+def test_stem_drops_a_plural_s_only() -> None:
+    assert [stem(w) for w in ("experts", "loss", "status", "analysis", "gpus", "has")] == [
+        "expert",
+        "loss",
+        "status",
+        "analysis",
+        "gpu",
+        "has",
+    ]
