@@ -320,11 +320,13 @@ def load_topics(topics: str | None, env: Env) -> Taxonomy:
     return resolve_taxonomy(topics, env.environ, env.dirs.config)
 
 
-def show(renderable: RenderableType) -> None:
-    """A human view on stdout: colours on a terminal only (rich also honours NO_COLOR)."""
+def show(renderable: RenderableType, *, wrap: bool = True) -> None:
+    """A human view on stdout: colours on a terminal only (rich also honours NO_COLOR).
+
+    With wrap=False, long lines stay whole when piped (tables always fit the width)."""
     from rich.console import Console
 
-    Console(highlight=False).print(renderable)
+    Console(highlight=False, soft_wrap=not wrap and not sys.stdout.isatty()).print(renderable)
 
 
 def emit_objects(
@@ -381,7 +383,7 @@ def tag(
 
             from papertriage.terminal import explanation
 
-            show(Group(*(explanation(record) for record in tagged)))
+            show(Group(*(explanation(record) for record in tagged)), wrap=False)
         else:
             emit_records(tagged, resolved, output, force, env)
 

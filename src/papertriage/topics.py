@@ -82,7 +82,14 @@ class Taxonomy:
         for topic in self.topics:
             if topic.id == topic_id:
                 return topic
-        raise TaxonomyError(f"unknown topic {topic_id!r}", hint=suggest(topic_id, self.ids))
+        raise TaxonomyError(f"unknown topic {topic_id!r}", hint=self.suggest(topic_id))
+
+    def suggest(self, word: str) -> str:
+        """A hint for a mistyped id: the closest id, or the topic whose name contains the word."""
+        by_name = [t.id for t in self.topics if word.lower() in t.name.lower()]
+        if by_name and not difflib.get_close_matches(word, self.ids, n=1, cutoff=0.5):
+            return f"did you mean {by_name[0]!r}? valid: {', '.join(self.ids)}"
+        return suggest(word, self.ids)
 
     def content_hash(self) -> str:
         """A hash of everything that decides tags: changes whenever a rule changes."""
