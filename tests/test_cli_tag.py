@@ -34,7 +34,7 @@ def test_explain_says_why() -> None:
     code, out, _ = run("tag", "-q", "--explain", HF)
     assert code == 0
     assert "1. Routing Tokens to Fewer Experts: A Study of Sparse Gating\n" in out
-    assert "   #moe  score 8.5: " in out
+    assert "   #moe  score 10: " in out
     assert "'Sparse Gating' in title" in out
     assert "   no topic\n" in out
 

@@ -88,11 +88,14 @@ def test_a_user_topic_tags_and_the_same_input_gives_the_same_tags() -> None:
     assert Tagger(taxonomy).tag(records) == first
 
 
-def test_tfidf_rule_adds_evidence_on_a_tiny_listing() -> None:
+def test_tfidf_rule_adds_evidence_on_a_one_paper_listing() -> None:
     abstract = (
         "Spiking neural networks of leaky integrate-and-fire neurons communicate with "
         "binary spikes over time steps; we train them with surrogate gradients for "
-        "neuromorphic hardware."
+        "neuromorphic hardware. Event cameras produce sparse asynchronous streams, and "
+        "processing them with conventional networks wastes energy. We show that a small "
+        "network of this kind matches the accuracy of dense baselines on gesture "
+        "recognition while using a fraction of the energy per inference."
     )
     [record] = tag_records(
         [Record.create("Energy-Efficient Event Processing", abstract)], default_taxonomy()

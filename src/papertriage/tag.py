@@ -19,6 +19,9 @@ from papertriage.topics import Taxonomy, Topic
 TOKEN = re.compile(r"[^\W_]+")
 FIELDS = ("title", "abstract")
 PHRASE, EXCLUDE, REQUIRE, RELATED = 0, 1, 2, 3  # kinds of entries in the phrase index
+# Cosine similarity over a few words is noise ("Unlike pruning, we keep all weights." is close to
+# the pruning prototype): the TF-IDF rule only speaks for papers with at least this many words.
+MIN_TFIDF_TOKENS = 40
 
 
 def stem(token: str) -> str:
@@ -86,6 +89,7 @@ class _Evidence:
     abstract_hits: int = 0
     related_hits: int = 0
     required: bool = False
+    title_excluded: bool = False  # the title uses the topic's words in an excluded sense
     tfidf: float = 0.0
     matches: dict[tuple[str, str, str], int] | None = None  # (text, field, rule) -> count
 
@@ -163,6 +167,10 @@ class Tagger:
             for start, end, topic, kind in _longest(hits)
         ]
         found += [(topic, low, high, "regex") for topic, (low, high) in regex_hits]
+        if where == "title":
+            for topic, ranges in excluded.items():
+                if ranges:
+                    evidence.setdefault(topic, _Evidence()).title_excluded = True
         for topic, low, high, rule in found:
             # A match inside one of its topic's exclusions ("data pruning") does not count.
             if any(s < high and low < e for s, e in excluded.get(topic, ())):
@@ -213,6 +221,9 @@ class Tagger:
             for i in with_rule
         ]
         similarity = prototype_similarities(token_lists, prototypes)
+        for row, tokens in enumerate(token_lists):
+            if len(tokens) < MIN_TFIDF_TOKENS:
+                similarity[row, :] = 0.0
         for column, topic_index in enumerate(with_rule):
             rule = self.topics[topic_index].tfidf
             assert rule is not None
@@ -231,11 +242,17 @@ class Tagger:
             topic = self.topics[index]
             if topic.requires and not found.required:
                 continue
+            if found.title_excluded and not found.title_hits:
+                continue  # the title is about the excluded sense ("Pruning of Datasets")
             score = scoring.title_weight if found.title_hits else 0.0
             score += scoring.abstract_weight * min(found.abstract_hits, scoring.abstract_cap)
             score += scoring.related_weight * min(found.related_hits, scoring.related_cap)
             if found.tfidf:
-                score += scoring.tfidf_weight
+                # Graded: at the rule's threshold it adds tfidf_weight, up to twice that at twice
+                # the threshold, where a paper is about as close to the prototype as papers get.
+                rule = topic.tfidf
+                assert rule is not None
+                score += scoring.tfidf_weight * min(found.tfidf / rule.threshold, 2.0)
             threshold = topic.threshold if topic.threshold is not None else scoring.threshold
             if score >= threshold:
                 scored.append((score, index, found))
