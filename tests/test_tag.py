@@ -71,7 +71,7 @@ def test_tags_are_ordered_strongest_first_with_evidence() -> None:
     assert record.tags[:2] == ("quantization", "moe") or record.tags[:2] == ("moe", "quantization")
     details = record.tag_details or {}
     assert details["moe"]["score"] >= 3
-    assert {"text": "Mixture-of-Experts", "where": "title", "rule": "phrase", "count": 1} in (
+    assert {"text": "Mixture of Experts", "where": "title", "rule": "phrase", "count": 1} in (
         details["moe"]["matches"]
     )
     scores = [details[tag]["score"] for tag in record.tags]
@@ -113,3 +113,25 @@ def test_stem_drops_a_plural_s_only() -> None:
         "gpu",
         "has",
     ]
+
+
+def test_parallel_tagging_gives_exactly_the_serial_result() -> None:
+    from papertriage import parse_text
+    from tests.conftest import EXAMPLE
+
+    base = parse_text(EXAMPLE.read_text(encoding="utf-8"))
+    # Eight copies with distinct titles: 2,072 records, enough for two workers.
+    records = [r.with_changes(title=f"{r.title} ({i})") for i in range(8) for r in base]
+    tagger = Tagger(default_taxonomy())
+    serial = tagger.tag(records, workers=1)
+    assert tagger.tag(records, workers=2) == serial
+    assert sum(1 for r in serial if r.tags) > len(records) // 2
+
+
+def test_literal_prefix_gates_only_what_it_may() -> None:
+    from papertriage.tag import literal_prefix
+
+    assert literal_prefix(r"\bprun\w*\s+of") == "prun"
+    assert literal_prefix(r"\bdistill\w*") == "distill"
+    for pattern in (r"\b\d+B", r"(?:remov|elim)e", "abc|def", "foo?bar", "ab"):
+        assert literal_prefix(pattern) == ""

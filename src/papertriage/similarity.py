@@ -1,8 +1,10 @@
-"""TF-IDF similarity between token lists and prototype texts (scikit-learn, imported on use).
+"""TF-IDF similarity between documents and prototype texts (scikit-learn, imported on use).
 
-Features are hashed rather than kept in a vocabulary, so nothing grows with the corpus and the same
-code serves five records or a million. IDF is fitted on the records together with the prototypes,
-which keeps it meaningful on a listing of a handful of papers.
+Documents arrive as strings of content tokens separated by spaces (the tagger has tokenised and
+stemmed them already), so the vectorizer only splits on spaces. Features are hashed rather than
+kept in a vocabulary, so nothing grows with the corpus and the same code serves five records or a
+million. IDF is fitted on the records together with the prototypes, which keeps it meaningful on a
+listing of a handful of papers.
 """
 
 from __future__ import annotations
@@ -15,24 +17,19 @@ if TYPE_CHECKING:
 N_FEATURES = 2**20  # hash buckets: collisions are rare at this size for paper vocabularies
 
 
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
+def stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return ENGLISH_STOP_WORDS
 
 
-def prototype_similarities(documents: list[list[str]], prototypes: list[list[str]]) -> np.ndarray:
-    """Cosine similarity (documents x prototypes) of sublinear TF-IDF vectors of token lists."""
+def prototype_similarities(documents: list[str], prototypes: list[str]) -> np.ndarray:
+    """Cosine similarity (documents x prototypes) of sublinear TF-IDF vectors."""
     import scipy.sparse as sp
-    from sklearn.feature_extraction.text import (
-        ENGLISH_STOP_WORDS,
-        HashingVectorizer,
-        TfidfTransformer,
-    )
-
-    def content(tokens: list[str]) -> list[str]:
-        return [t for t in tokens if t not in ENGLISH_STOP_WORDS and not t.isdigit()]
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
     vectorizer = HashingVectorizer(
-        analyzer=content,
+        analyzer=str.split,
         n_features=N_FEATURES,
         alternate_sign=False,
         norm=None,

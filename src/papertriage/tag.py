@@ -8,9 +8,10 @@ their case. Each rule kind has one index, so a text is scanned once whatever the
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from papertriage.models import Record
@@ -33,71 +34,153 @@ def stem(token: str) -> str:
     return token
 
 
+_PLAIN_PREFIX = re.compile(r"(?:\\b)?([a-z0-9 ]{3,})", re.IGNORECASE)
+
+
+def literal_prefix(pattern: str) -> str:
+    """Lower-case text every match of `pattern` starts with, when the pattern begins with plain
+    letters (after an optional \\b); "" otherwise. A text without it cannot match, which lets
+    the tagger skip running the expression at all."""
+    match = _PLAIN_PREFIX.match(pattern)
+    if match is None:
+        return ""
+    prefix = match.group(1)
+    rest = pattern[match.end() :]
+    if rest[:1] in ("?", "*", "{") or "|" in prefix:
+        prefix = prefix[:-1]  # the last letter is optional or repeated
+    if "|" in pattern[: match.end() + 1] or _has_top_level_alternation(pattern):
+        return ""
+    return prefix.lower() if len(prefix) >= 3 else ""
+
+
+def _has_top_level_alternation(pattern: str) -> bool:
+    depth = 0
+    escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
+
+
 def phrase_tokens(phrase: str) -> tuple[str, ...]:
     return tuple(stem(token) for token in TOKEN.findall(phrase.lower()))
 
 
+class _CharToToken:
+    """Maps character ranges of a text to the token ranges they overlap."""
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for match in TOKEN.finditer(text):
+            self.starts.append(match.start())
+            self.ends.append(match.end())
+
+    def range(self, low: int, high: int) -> tuple[int, int]:
+        return bisect_right(self.ends, low), bisect_left(self.starts, high)
+
+
+class _StemCache(dict[str, str]):
+    """word -> stemmed lower-case token, computed once per distinct word."""
+
+    def __missing__(self, word: str) -> str:
+        token = self[word] = stem(word.lower())
+        return token
+
+
+Hit = tuple[int, int, int, int, str]  # (start token, end token, topic, kind, label)
+
+
 class _TokenIndex:
-    """Token sequences indexed by their first token; finds every occurrence in one pass."""
+    """Token sequences indexed by their first token (and second, for longer ones).
+
+    `find` first intersects the text's tokens with the index's keys, a C-speed set operation, so
+    the Python loop only visits the few positions where some phrase can start.
+    """
 
     def __init__(self) -> None:
-        self.by_first: dict[str, list[tuple[tuple[str, ...], int, int, str]]] = defaultdict(list)
+        self.single: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+        self.multi: dict[tuple[str, str], list[tuple[tuple[str, ...], int, int, str]]] = (
+            defaultdict(list)
+        )
+        self.firsts: set[str] = set()
 
     def add(self, tokens: tuple[str, ...], topic: int, kind: int, label: str) -> None:
+        if len(tokens) == 1:
+            self.single[tokens[0]].append((topic, kind, label))
+        elif tokens:
+            self.multi[tokens[0], tokens[1]].append((tokens, topic, kind, label))
         if tokens:
-            self.by_first[tokens[0]].append((tokens, topic, kind, label))
+            self.firsts.add(tokens[0])
 
-    def find(self, tokens: Sequence[str]) -> list[tuple[int, int, int, int, str]]:
+    def find(self, tokens: Sequence[str]) -> list[Hit]:
         """(start, end, topic, kind, label) of every occurrence, in text order."""
-        hits = []
-        by_first = self.by_first
-        for start, token in enumerate(tokens):
-            entries = by_first.get(token)
-            if entries is None:
-                continue
-            for sequence, topic, kind, label in entries:
-                end = start + len(sequence)
-                if len(sequence) == 1 or tuple(tokens[start:end]) == sequence:
-                    hits.append((start, end, topic, kind, label))
+        present = self.firsts.intersection(tokens)
+        if not present:
+            return []
+        hits: list[Hit] = []
+        single, multi = self.single, self.multi
+        last = len(tokens) - 1
+        for start in [i for i, token in enumerate(tokens) if token in present]:
+            token = tokens[start]
+            for topic, kind, label in single.get(token, ()):
+                hits.append((start, start + 1, topic, kind, label))
+            if start < last:
+                for sequence, topic, kind, label in multi.get((token, tokens[start + 1]), ()):
+                    end = start + len(sequence)
+                    if len(sequence) == 2 or tuple(tokens[start:end]) == sequence:
+                        hits.append((start, end, topic, kind, label))
         return hits
 
 
-def _longest(hits: list[tuple[int, int, int, int, str]]) -> list[tuple[int, int, int, int]]:
+def _longest(hits: list[Hit]) -> list[tuple[int, int, int, int]]:
     """Phrase hits with those inside a longer hit of the same topic dropped: "large language
     models" is one mention of the topic, not also a mention of "language models"."""
-    phrase_hits = sorted(
-        (start, -end, -kind, topic)
+    candidates = [
+        (start, -end, topic, kind)
         for start, end, topic, kind, _ in hits
         if kind in (PHRASE, RELATED)
-    )
+    ]
+    candidates.sort()  # by start, longest first, then topic: strong phrases before related
     kept: list[tuple[int, int, int, int]] = []
     reach: dict[int, int] = {}  # topic -> end of the last kept hit
-    for start, negative_end, negative_kind, topic in phrase_hits:
+    for start, negative_end, topic, kind in candidates:
         end = -negative_end
         if end <= reach.get(topic, -1):
             continue  # inside a longer (or equal) hit that starts no later
-        kept.append((start, end, topic, -negative_kind))
-        reach[topic] = max(end, reach.get(topic, -1))
+        kept.append((start, end, topic, kind))
+        reach[topic] = end
     return kept
 
 
-@dataclass
+@dataclass(slots=True)
 class _Evidence:
     """What the rules found for one topic in one record."""
 
-    title_hits: int = 0
-    abstract_hits: int = 0
-    related_hits: int = 0
+    matches: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (text, field, rule)
     required: bool = False
     title_excluded: bool = False  # the title uses the topic's words in an excluded sense
     tfidf: float = 0.0
-    matches: dict[tuple[str, str, str], int] | None = None  # (text, field, rule) -> count
 
-    def note(self, text: str, where: str, rule: str) -> None:
-        if self.matches is None:
-            self.matches = {}
-        key = (text, where, rule)
-        self.matches[key] = self.matches.get(key, 0) + 1
+    def hits(self) -> tuple[int, int, int]:
+        """Counts of (title, abstract, related) matches."""
+        title = abstract = related = 0
+        for (_, where, rule), count in self.matches.items():
+            if rule == "related":
+                related += count
+            elif where == "title":
+                title += count
+            else:
+                abstract += count
+        return title, abstract, related
 
 
 class Tagger:
@@ -108,8 +191,9 @@ class Tagger:
         self.topics: tuple[Topic, ...] = taxonomy.topics
         self.phrases = _TokenIndex()  # lower-cased, stemmed tokens
         self.acronyms = _TokenIndex()  # tokens as written
-        self.regexes: list[tuple[int, re.Pattern[str]]] = []
-        self.exclude_regexes: list[tuple[int, re.Pattern[str]]] = []
+        # (topic, pattern, a lower-case string every match contains: "" when none is known)
+        self.regexes: list[tuple[int, re.Pattern[str], str]] = []
+        self.exclude_regexes: list[tuple[int, re.Pattern[str], str]] = []
         for index, topic in enumerate(self.topics):
             for phrase in topic.phrases:
                 self.phrases.add(phrase_tokens(phrase), index, PHRASE, phrase)
@@ -125,128 +209,189 @@ class Tagger:
                 if not tokens[-1].endswith("s"):
                     self.acronyms.add((*tokens[:-1], tokens[-1] + "s"), index, PHRASE, acronym)
             for pattern in topic.regexes:
-                self.regexes.append((index, re.compile(pattern, re.IGNORECASE)))
+                compiled = re.compile(pattern, re.IGNORECASE)
+                self.regexes.append((index, compiled, literal_prefix(pattern)))
             for pattern in topic.exclude_regexes:
-                self.exclude_regexes.append((index, re.compile(pattern, re.IGNORECASE)))
-        self._stems: dict[str, str] = {}
-        self._use_tfidf = any(topic.tfidf for topic in self.topics)
+                compiled = re.compile(pattern, re.IGNORECASE)
+                self.exclude_regexes.append((index, compiled, literal_prefix(pattern)))
+        self._stems = _StemCache()
+        self._tfidf_topics = [i for i, topic in enumerate(self.topics) if topic.tfidf]
+        self._use_tfidf = bool(self._tfidf_topics)
+        self._stop_words: frozenset[str] | None = None
 
-    # -- one field of one record ------------------------------------------------------------
+    # -- one record ---------------------------------------------------------------------------
 
-    def _scan(self, text: str, where: str, evidence: dict[int, _Evidence]) -> list[str]:
-        """Record the rule hits of one field in `evidence`; return its stemmed tokens."""
+    def _index_hits(self, text: str) -> tuple[list[str], list[str], list[Hit]]:
+        """The words of a field, their stemmed tokens, and the phrase and acronym hits."""
         words = TOKEN.findall(text)
-        stems = self._stems
-        tokens = []
-        for word in words:
-            token = stems.get(word)
-            if token is None:
-                token = stems[word] = stem(word.lower())
-            tokens.append(token)
-        hits = self.phrases.find(tokens)
-        hits += self.acronyms.find(words)
+        tokens = list(map(self._stems.__getitem__, words))
+        return words, tokens, self.phrases.find(tokens) + self.acronyms.find(words)
+
+    def _scan_record(self, record: Record) -> tuple[dict[int, _Evidence], list[str]]:
+        """The evidence for every topic the record mentions, and its tokens (for TF-IDF)."""
+        fields = ((record.title, "title"), (record.abstract, "abstract"))
+        scanned = [self._index_hits(text) for text, _ in fields]
+        evidence: dict[int, _Evidence] = {}
+        for (text, where), (words, _, hits) in zip(fields, scanned, strict=True):
+            self._collect(text, where, words, hits, evidence)
+        return evidence, scanned[0][1] + scanned[1][1]
+
+    def _collect(
+        self,
+        text: str,
+        where: str,
+        words: list[str],
+        hits: list[Hit],
+        evidence: dict[int, _Evidence],
+    ) -> None:
+        """Turn one field's hits into evidence, applying exclusions and regexes.
+
+        Everything happens on token positions; character positions are only worked out when a
+        regular expression is involved, since that costs a pass over the text.
+        """
+        lowered = text.lower() if self.regexes else ""
         regex_hits = [
-            (topic, match.span())
-            for topic, pattern in self.regexes
+            (topic, match)
+            for topic, pattern, needle in self.regexes
+            if needle in lowered
             for match in pattern.finditer(text)
         ]
         if not hits and not regex_hits:
-            return tokens
-        # Character spans of the tokens, computed only for fields where something matched.
-        spans = [match.span() for match in TOKEN.finditer(text)]
-        excluded: dict[int, list[tuple[int, int]]] = defaultdict(list)  # topic -> char ranges
+            return
+        excluded: dict[int, list[tuple[int, int]]] = defaultdict(list)  # topic -> token ranges
         for start, end, topic, kind, _ in hits:
             if kind == EXCLUDE:
-                excluded[topic].append((spans[start][0], spans[end - 1][1]))
+                excluded[topic].append((start, end))
             elif kind == REQUIRE:
                 evidence.setdefault(topic, _Evidence()).required = True
-        for topic, pattern in self.exclude_regexes:
-            excluded[topic].extend(match.span() for match in pattern.finditer(text))
-        found = [
-            (topic, spans[start][0], spans[end - 1][1], "related" if kind == RELATED else "phrase")
-            for start, end, topic, kind in _longest(hits)
+        # Exclusion patterns only matter where they could cancel a phrase of their topic.
+        phrase_topics = {hit[2] for hit in hits if hit[3] == PHRASE}
+        excluding = [
+            (topic, match)
+            for topic, pattern, _ in self.exclude_regexes
+            if topic in phrase_topics
+            for match in pattern.finditer(text)
         ]
-        found += [(topic, low, high, "regex") for topic, (low, high) in regex_hits]
+        if regex_hits or excluding:
+            to_token = _CharToToken(text)
+            for topic, match in excluding:
+                excluded[topic].append(to_token.range(*match.span()))
         if where == "title":
             for topic, ranges in excluded.items():
                 if ranges:
                     evidence.setdefault(topic, _Evidence()).title_excluded = True
-        for topic, low, high, rule in found:
+        for start, end, topic, kind in _longest(hits):
             # A match inside one of its topic's exclusions ("data pruning") does not count.
-            if any(s < high and low < e for s, e in excluded.get(topic, ())):
+            ranges = excluded.get(topic)
+            if ranges and any(s < end and start < e for s, e in ranges):
                 continue
-            self._count(evidence, topic, text[low:high], where, rule)
-        return tokens
+            found = evidence.get(topic)
+            if found is None:
+                found = evidence[topic] = _Evidence()
+            key = (" ".join(words[start:end]), where, "related" if kind == RELATED else "phrase")
+            found.matches[key] = found.matches.get(key, 0) + 1
+        for topic, match in regex_hits:
+            ranges = excluded.get(topic)
+            if ranges:
+                start, end = to_token.range(*match.span())
+                if any(s < end and start < e for s, e in ranges):
+                    continue
+            self._count(evidence, topic, match.group(0), where, "regex")
 
     @staticmethod
     def _count(
         evidence: dict[int, _Evidence], topic: int, text: str, where: str, rule: str
     ) -> None:
-        found = evidence.setdefault(topic, _Evidence())
-        if rule == "related":
-            found.related_hits += 1
-        elif where == "title":
-            found.title_hits += 1
-        else:
-            found.abstract_hits += 1
-        found.note(text, where, rule)
+        found = evidence.get(topic)
+        if found is None:
+            found = evidence[topic] = _Evidence()
+        key = (text, where, rule)
+        found.matches[key] = found.matches.get(key, 0) + 1
 
     # -- records ----------------------------------------------------------------------------
 
-    def tag(self, records: Sequence[Record]) -> list[Record]:
-        """The records with `tags` (strongest first) and `tag_details` set by the taxonomy."""
-        evidences: list[dict[int, _Evidence]] = []
-        token_lists: list[list[str]] = []
-        for record in records:
-            evidence: dict[int, _Evidence] = {}
-            title_tokens = self._scan(record.title, "title", evidence)
-            abstract_tokens = self._scan(record.abstract, "abstract", evidence)
-            evidences.append(evidence)
-            token_lists.append(title_tokens + abstract_tokens)
-        if self._use_tfidf and records:
-            self._add_tfidf(token_lists, evidences)
+    def tag(self, records: Sequence[Record], *, workers: int | None = None) -> list[Record]:
+        """The records with `tags` (strongest first) and `tag_details` set by the taxonomy.
+
+        Large batches are split over `workers` processes (default: one per core, for batches of
+        PARALLEL_MIN_RECORDS or more); the result is the same either way.
+        """
+        records = list(records)
+        count = _worker_count(len(records), workers)
+        if count > 1:
+            from papertriage.parallel import tag_in_parallel
+
+            verdicts = tag_in_parallel(self, records, count)
+        else:
+            verdicts = self._tag_serially(records)
         return [
-            self._decide(record, evidence)
-            for record, evidence in zip(records, evidences, strict=True)
+            record.with_changes(tags=tags, tag_details=details)
+            for record, (tags, details) in zip(records, verdicts, strict=True)
         ]
 
-    def _add_tfidf(
-        self, token_lists: list[list[str]], evidences: list[dict[int, _Evidence]]
-    ) -> None:
+    def _tag_serially(self, records: list[Record]) -> list[Verdict]:
+        scanned = [self.scan(record) for record in records]
+        evidences = [evidence for evidence, _ in scanned]
+        similarity = self.similarities([content for _, content in scanned])
+        return self.verdicts(evidences, similarity)
+
+    # -- the three phases, shared by the serial and the parallel path ------------------------
+
+    def scan(self, record: Record) -> tuple[dict[int, _Evidence], str]:
+        """Phase 1: a record's rule evidence, and its content words for TF-IDF ("" if too few)."""
+        evidence, tokens = self._scan_record(record)
+        if not self._use_tfidf or len(tokens) < MIN_TFIDF_TOKENS:
+            return evidence, ""
+        if self._stop_words is None:
+            from papertriage.similarity import stop_words
+
+            self._stop_words = stop_words()
+        stop = self._stop_words
+        return evidence, " ".join(t for t in tokens if t not in stop and not t.isdigit())
+
+    def similarities(self, contents: list[str]) -> Any:
+        """Phase 2 (over the whole batch): documents x TF-IDF rules, or None without rules."""
+        if not self._use_tfidf or not any(contents):
+            return None
         from papertriage.similarity import prototype_similarities
 
-        with_rule = [i for i, topic in enumerate(self.topics) if topic.tfidf]
         prototypes = [
-            self._scan_plain(self.topics[i].tfidf.prototype)  # type: ignore[union-attr]
-            for i in with_rule
+            " ".join(self._scan_plain(self.topics[i].tfidf.prototype))  # type: ignore[union-attr]
+            for i in self._tfidf_topics
         ]
-        similarity = prototype_similarities(token_lists, prototypes)
-        for row, tokens in enumerate(token_lists):
-            if len(tokens) < MIN_TFIDF_TOKENS:
-                similarity[row, :] = 0.0
-        for column, topic_index in enumerate(with_rule):
-            rule = self.topics[topic_index].tfidf
-            assert rule is not None
-            for row in similarity[:, column].nonzero()[0]:
-                value = float(similarity[row, column])
-                if value >= rule.threshold:
-                    evidences[row].setdefault(topic_index, _Evidence()).tfidf = value
+        similarity = prototype_similarities(contents, prototypes)
+        similarity[[i for i, content in enumerate(contents) if not content], :] = 0.0
+        return similarity
+
+    def verdicts(self, evidences: list[dict[int, _Evidence]], similarity: Any) -> list[Verdict]:
+        """Phase 3: tags and details, given each record's evidence and its similarity row."""
+        results = []
+        for row, evidence in enumerate(evidences):
+            if similarity is not None:
+                for column, topic_index in enumerate(self._tfidf_topics):
+                    value = float(similarity[row, column])
+                    rule = self.topics[topic_index].tfidf
+                    if rule is not None and value >= rule.threshold:
+                        evidence.setdefault(topic_index, _Evidence()).tfidf = value
+            results.append(self._verdict(evidence))
+        return results
 
     def _scan_plain(self, text: str) -> list[str]:
         return [stem(word.lower()) for word in TOKEN.findall(text)]
 
-    def _decide(self, record: Record, evidence: dict[int, _Evidence]) -> Record:
+    def _verdict(self, evidence: dict[int, _Evidence]) -> Verdict:
         scoring = self.taxonomy.scoring
         scored: list[tuple[float, int, _Evidence]] = []
         for index, found in evidence.items():
             topic = self.topics[index]
             if topic.requires and not found.required:
                 continue
-            if found.title_excluded and not found.title_hits:
+            title_hits, abstract_hits, related_hits = found.hits()
+            if found.title_excluded and not title_hits:
                 continue  # the title is about the excluded sense ("Pruning of Datasets")
-            score = scoring.title_weight if found.title_hits else 0.0
-            score += scoring.abstract_weight * min(found.abstract_hits, scoring.abstract_cap)
-            score += scoring.related_weight * min(found.related_hits, scoring.related_cap)
+            score = scoring.title_weight if title_hits else 0.0
+            score += scoring.abstract_weight * min(abstract_hits, scoring.abstract_cap)
+            score += scoring.related_weight * min(related_hits, scoring.related_cap)
             if found.tfidf:
                 # Graded: at the rule's threshold it adds tfidf_weight, up to twice that at twice
                 # the threshold, where a paper is about as close to the prototype as papers get.
@@ -259,22 +404,40 @@ class Tagger:
         scored.sort(key=lambda item: (-item[0], item[1]))
         tags = tuple(self.topics[index].id for _, index, _ in scored)
         details = {self.topics[index].id: _details(score, found) for score, index, found in scored}
-        return record.with_changes(tags=tags, tag_details=details or None)
+        return tags, details or None
+
+
+Verdict = tuple[tuple[str, ...], dict[str, Any] | None]  # (tags, tag_details)
+PARALLEL_MIN_RECORDS = 20_000
+
+
+def _worker_count(records: int, requested: int | None) -> int:
+    """Processes to tag with: $PAPERTRIAGE_WORKERS or one per core, never for small batches."""
+    import os
+
+    if requested is None:
+        if records < PARALLEL_MIN_RECORDS:
+            return 1
+        configured = os.environ.get("PAPERTRIAGE_WORKERS", "")
+        requested = int(configured) if configured.isdigit() else (os.cpu_count() or 1)
+    return max(1, min(requested, records // 1000 or 1, 8))
 
 
 def _details(score: float, found: _Evidence) -> dict[str, Any]:
-    rules = []
-    if found.title_hits:
-        rules.append("title")
-    if found.abstract_hits:
-        rules.append("abstract")
-    if found.related_hits:
-        rules.append("related")
-    if found.tfidf:
-        rules.append("tfidf")
+    title_hits, abstract_hits, related_hits = found.hits()
+    rules = [
+        name
+        for name, present in (
+            ("title", title_hits),
+            ("abstract", abstract_hits),
+            ("related", related_hits),
+            ("tfidf", found.tfidf),
+        )
+        if present
+    ]
     matches = [
         {"text": text, "where": where, "rule": rule, "count": count}
-        for (text, where, rule), count in (found.matches or {}).items()
+        for (text, where, rule), count in found.matches.items()
     ]
     detail: dict[str, Any] = {"score": round(score, 3), "rules": rules, "matches": matches}
     if found.tfidf:

@@ -125,10 +125,18 @@ def evaluation_table(evaluation: Evaluation) -> Group:
 
 
 def highlighted(text: str, phrases: Sequence[str], style: str = "bold yellow") -> Text:
-    """`text` with every occurrence of the matched phrases highlighted."""
+    """`text` with every occurrence of the matched phrases highlighted.
+
+    Matches are recorded as their words joined by spaces, so any run of punctuation or space
+    between the words matches ("mixture of experts" lights up "Mixture-of-Experts")."""
+    import re
+
     rendered = Text(text)
     for phrase in sorted(set(phrases), key=len, reverse=True):
-        rendered.highlight_words([phrase], style=style, case_sensitive=False)
+        words = phrase.split()
+        if words:
+            pattern = r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])"
+            rendered.highlight_regex(re.compile(pattern, re.IGNORECASE), style=style)
     return rendered
 
 
