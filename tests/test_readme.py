@@ -23,7 +23,7 @@ def bash_blocks(section: str) -> list[str]:
 def test_quick_start_gives_an_install_and_run_and_an_install_and_test_command() -> None:
     install_run, install_test = (block.strip() for block in bash_blocks("Quick start"))
     assert "pip install -e ." in install_run
-    assert install_run.endswith("papertriage parse examples/hf-papers-listing.txt")
+    assert install_run.endswith("papertriage tag examples/hf-papers-listing.txt")
     assert install_test.endswith("pip install -e '.[dev]' && python -m pytest")
 
 
@@ -55,3 +55,24 @@ def test_usage_examples_run(command: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert result.stdout.strip() or any(tmp_path.glob("*.csv"))
+
+
+def test_the_readme_taxonomy_example_is_valid() -> None:
+    from papertriage.topics import parse_taxonomy
+
+    block = re.findall(r"```yaml\n(.*?)```", README, flags=re.S)[0]
+    taxonomy = parse_taxonomy(block, "README")
+    assert "retrieval" in taxonomy.ids and "snn" not in taxonomy.ids
+
+
+def test_every_command_has_a_summary_an_example_and_a_readme_mention() -> None:
+    from typer.main import get_command
+
+    from papertriage.cli import app
+
+    group = get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        help_text = command.help or ""
+        assert help_text.strip().splitlines()[0], name
+        assert f"Example: papertriage {name}" in help_text, name
+        assert f"papertriage {name}" in README, name
