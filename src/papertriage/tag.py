@@ -408,7 +408,7 @@ class Tagger:
 
 
 Verdict = tuple[tuple[str, ...], dict[str, Any] | None]  # (tags, tag_details)
-PARALLEL_MIN_RECORDS = 20_000
+PARALLEL_MIN_RECORDS = 5_000
 
 
 def _worker_count(records: int, requested: int | None) -> int:
