@@ -39,14 +39,17 @@ def normalize_title(title: str) -> str:
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
-# Bytes that normalize_title turns into a space, for the fast ASCII path of title_hash.
-_ASCII_NON_WORD_BYTES = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
+# For the fast ASCII path of title_hash: letters to lower case, other non-alphanumerics to space,
+# in one bytes.translate.
+_ASCII_KEY_BYTES = bytes(
+    ord(chr(c).lower()) if c < 128 and chr(c).isalnum() else 32 for c in range(256)
+)
 
 
 def title_hash(title: str) -> str:
     """A short stable id for a paper without an arXiv id: 12 hex digits of the normalised title."""
     if title.isascii():  # the same key as normalize_title, built on bytes: parsing calls this a lot
-        key = b" ".join(title.encode().lower().translate(_ASCII_NON_WORD_BYTES).split())
+        key = b" ".join(title.encode().translate(_ASCII_KEY_BYTES).split())
     else:
         key = normalize_title(title).encode("utf-8")
     return hashlib.sha1(key).hexdigest()[:12]

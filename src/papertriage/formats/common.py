@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from papertriage.models import Record, title_hash
 
+_new_record = tuple.__new__
+
 Lines = Iterator[tuple[int, str]]  # (1-based line number, text without the line end)
 
 
@@ -32,17 +34,23 @@ class ParseReport:
 
     def add_normalized(self, title: str, abstract: str) -> Record:
         """Add a record from title and abstract whose white space is already normalised."""
-        record = Record(
-            title_hash(title),
-            title,
-            abstract,
-            (),
-            None,
-            None,
-            (),
-            None,
-            self.source,
-            len(self.records) + 1,
+        # tuple.__new__ skips NamedTuple's Python-level constructor: this runs once per paper.
+        record = _new_record(
+            Record,
+            (
+                title_hash(title),
+                title,
+                abstract,
+                (),
+                None,
+                None,
+                (),
+                None,
+                self.source,
+                len(self.records) + 1,
+                (),
+                None,
+            ),
         )
         self.records.append(record)
         return record
