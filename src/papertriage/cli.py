@@ -44,6 +44,12 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
+class SortOrder(StrEnum):
+    relevance = "relevance"
+    position = "position"
+    title = "title"
+
+
 class InputFormat(StrEnum):
     auto = "auto"
     hf = "hf"
@@ -188,9 +194,14 @@ def read_inputs(
     include_replaced: bool,
     env: Env,
     messages: Messages,
+    taxonomy: Taxonomy | None = None,
 ) -> list[Record]:
-    """Parse every input, report what was found, and merge records of the same paper."""
-    from papertriage.inputs import ReadOptions, read_listing
+    """Parse every input (and tag it, given a taxonomy), then merge records of the same paper.
+
+    Each listing is tagged on its own, as a listing, and the result is cached, so a second
+    command on the same file neither parses nor tags it again.
+    """
+    from papertriage.inputs import ReadOptions
     from papertriage.merge import merge_duplicates
 
     if not files:
@@ -199,14 +210,48 @@ def read_inputs(
         files = ["-"]
     options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
     records: list[Record] = []
+    tagger = None
     for path in files:
-        report = read_listing(path, options)
-        _report_parse(report, messages)
-        records.extend(report.records)
+        listing, tagger = _read_one(path, options, taxonomy, tagger, env, messages)
+        records.extend(listing)
     result = merge_duplicates(records)
     if result.merged:
         messages.info(f"merged {result.merged} duplicate record(s) of the same paper")
     return result.records
+
+
+def _read_one(
+    path: str,
+    options: object,
+    taxonomy: Taxonomy | None,
+    tagger: object,
+    env: Env,
+    messages: Messages,
+) -> tuple[list[Record], object]:
+    from papertriage import cache
+    from papertriage.inputs import ReadOptions, read_listing
+
+    assert isinstance(options, ReadOptions)
+    entry = None
+    if taxonomy is not None and path != "-" and os.path.isfile(path):
+        settings = f"{options.format}:{options.include_replaced}"
+        entry = cache.entry_path(env.dirs.cache, path, taxonomy.content_hash(), settings)
+        cached = cache.load(entry)
+        if cached is not None:
+            messages.info(f"{path}: {len(cached)} records (tagged before; cached)")
+            return cached, tagger
+    report = read_listing(path, options)
+    _report_parse(report, messages)
+    if taxonomy is None:
+        return report.records, tagger
+    if tagger is None:
+        from papertriage.tag import Tagger
+
+        tagger = Tagger(taxonomy)
+    tagged = tagger.tag(report.records)  # type: ignore[attr-defined]
+    if entry is not None and not cache.store(entry, tagged):
+        messages.warning(f"could not write the cache in {env.dirs.cache}; continuing without")
+    return tagged, tagger
 
 
 def _report_parse(report: object, messages: Messages) -> None:
@@ -330,12 +375,17 @@ def show(renderable: RenderableType, *, wrap: bool = True) -> None:
 
 
 def emit_objects(
-    objects: list[dict[str, object]], fmt: str, output: str | None, force: bool
+    objects: list[dict[str, object]],
+    fmt: str,
+    output: str | None,
+    force: bool,
+    *,
+    single: bool = False,
 ) -> None:
     """Plain dictionaries (not records) as JSON, JSON Lines or CSV."""
     from papertriage import render
 
-    chunks = render.object_chunks(objects, fmt)
+    chunks = render.object_chunks(objects, fmt, single=single)
     if output:
         from papertriage.outputs import write_atomically
 
@@ -366,14 +416,11 @@ def tag(
     env = Env.detect(quiet=quiet)
 
     def body() -> None:
-        from papertriage.tag import Tagger
-
         messages = Messages(env)
         resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
         _check_output_early(output, force)
         taxonomy = load_topics(topics, env)
-        records = read_inputs(files, input_format, include_replaced, env, messages)
-        tagged = Tagger(taxonomy).tag(records)
+        tagged = read_inputs(files, input_format, include_replaced, env, messages, taxonomy)
         messages.info(
             f"tagged {sum(1 for r in tagged if r.tags)} of {len(tagged)} papers "
             f"with {len(taxonomy.topics)} topics"
@@ -428,7 +475,7 @@ def topics_command(
 
                 show(topic_detail(topic))
             else:
-                emit_objects([_topic_dict(topic)], resolved, None, False)
+                emit_objects([_topic_dict(topic)], resolved, None, False, single=True)
         elif words:
             _topic_counts(words, topics, input_format, resolved, env, messages)
         else:
@@ -472,10 +519,8 @@ def _topic_counts(
     env: Env,
     messages: Messages,
 ) -> None:
-    from papertriage.tag import Tagger
-
     taxonomy = load_topics(topics, env)
-    records = Tagger(taxonomy).tag(read_inputs(files, input_format, False, env, messages))
+    records = read_inputs(files, input_format, False, env, messages, taxonomy)
     counts = [
         (topic_id, sum(1 for r in records if topic_id in r.tags)) for topic_id in taxonomy.ids
     ]
@@ -506,13 +551,12 @@ def eval_command(
 
     def body() -> None:
         from papertriage.evaluate import evaluate, load_labels
-        from papertriage.tag import Tagger
 
         messages = Messages(env)
         resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
         taxonomy = load_topics(topics, env)
         truth = load_labels(labels)
-        records = Tagger(taxonomy).tag(read_inputs(files, input_format, False, env, messages))
+        records = read_inputs(files, input_format, False, env, messages, taxonomy)
         evaluation = evaluate(records, truth, taxonomy.ids)
         if evaluation.unmatched_labels:
             messages.warning(
@@ -524,8 +568,87 @@ def eval_command(
             show(evaluation_table(evaluation))
         else:
             emit_objects(
-                [evaluation.to_dict()], "json" if resolved != "jsonl" else "jsonl", None, False
+                [evaluation.to_dict()],
+                "json" if resolved != "jsonl" else "jsonl",
+                None,
+                False,
+                single=True,
             )
+
+    _run(body)
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str,
+        typer.Argument(
+            help='Words, "quoted phrases", -word, title:word, tag:id, -tag:id.', show_default=False
+        ),
+    ],
+    files: FilesArg = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Only papers with this tag (repeatable).")
+    ] = None,
+    not_tag: Annotated[
+        list[str] | None, typer.Option("--not-tag", help="No papers with this tag (repeatable).")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")
+    ] = 10,
+    min_score: Annotated[
+        float, typer.Option("--min-score", min=0.0, help="Leave out results scoring lower.")
+    ] = 0.0,
+    sort: Annotated[
+        SortOrder, typer.Option("--sort", help="Order of the results shown.")
+    ] = SortOrder.relevance,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Break each score into its parts.")
+    ] = False,
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Find the papers that match a query, best first; typos, acronyms and synonyms included.
+
+    Exit status 0 when something matched, 1 when nothing did (like grep).
+
+    Example: papertriage search "mixture of experts" examples/hf-papers-listing.txt
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        from papertriage.search import SearchIndex, parse_query
+
+        messages = Messages(env)
+        parsed = parse_query(query)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        records = read_inputs(files, input_format, False, env, messages, taxonomy)
+        index = SearchIndex.build(records, taxonomy)
+        hits = index.search(
+            parsed, limit=limit, min_score=min_score, tags=tag or (), not_tags=not_tag or ()
+        )
+        if sort is SortOrder.position:
+            hits.sort(key=lambda hit: (hit.record.source, hit.record.position))
+        elif sort is SortOrder.title:
+            hits.sort(key=lambda hit: (hit.record.title.casefold(), hit.record.id))
+        messages.info(f"{len(hits)} of {len(records)} papers match")
+        if resolved == "table":
+            from papertriage.terminal import hits_table
+
+            show(hits_table(hits, explain=explain))
+        else:
+            from papertriage.render import hit_dicts
+
+            emit_objects(hit_dicts(hits, explain=explain), resolved, output, force)
+        if not hits:
+            raise typer.Exit(int(ExitCode.NO_RESULTS))
 
     _run(body)
 

@@ -81,13 +81,24 @@ def _csv_row(record: Record) -> list[Any]:
     ]
 
 
-def object_chunks(objects: list[dict[str, Any]], fmt: str) -> Iterator[str]:
+def hit_dicts(hits: Iterable[Any], *, explain: bool = False) -> list[dict[str, Any]]:
+    """Search results as records plus rank, score and matched terms (and the score's parts)."""
+    rows = []
+    for rank, hit in enumerate(hits, start=1):
+        row = hit.record.to_dict()
+        row["rank"], row["score"], row["matched"] = rank, hit.score, list(hit.matched)
+        if explain:
+            row["score_parts"] = hit.parts
+        rows.append(row)
+    return rows
+
+
+def object_chunks(
+    objects: list[dict[str, Any]], fmt: str, *, single: bool = False
+) -> Iterator[str]:
     """Plain dictionaries as JSON, JSON Lines or CSV (nested values as JSON in CSV cells)."""
     if fmt == "json":
-        yield (
-            json.dumps(objects if len(objects) != 1 else objects[0], ensure_ascii=False, indent=2)
-            + "\n"
-        )
+        yield json.dumps(objects[0] if single else objects, ensure_ascii=False, indent=2) + "\n"
     elif fmt == "jsonl":
         for item in objects:
             yield json.dumps(item, ensure_ascii=False) + "\n"

@@ -140,6 +140,41 @@ def highlighted(text: str, phrases: Sequence[str], style: str = "bold yellow") -
     return rendered
 
 
+def hits_table(hits: Sequence[Any], *, explain: bool = False) -> Table:
+    """Search results: rank, score, tags, the title with matched words highlighted, the gist."""
+    from papertriage.render import first_sentence
+
+    table = Table(header_style="bold", expand=True, show_lines=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("paper", ratio=1)
+    for rank, hit in enumerate(hits, start=1):
+        record = hit.record
+        words = _matched_words(record, hit.matched)
+        cell = Text.assemble(highlighted(record.title, words, style="bold yellow"))
+        cell.stylize("bold", 0, len(record.title))
+        if record.tags:
+            cell.append("  " + " ".join(f"#{tag}" for tag in record.tags), style="magenta")
+        gist = first_sentence(record.abstract)
+        if gist:
+            cell.append("\n")
+            cell.append_text(highlighted(gist, words, style="yellow"))
+        if explain:
+            parts = ", ".join(f"{name} {value:.2f}" for name, value in hit.parts.items())
+            cell.append(f"\n{parts}; matched: {', '.join(hit.matched)}", style="dim")
+        table.add_row(str(rank), f"{hit.score:.2f}", cell)
+    return table
+
+
+def _matched_words(record: Record, terms: Sequence[str]) -> list[str]:
+    """The words of a record whose search token is one of `terms`, as written."""
+    from papertriage.search import TOKEN, stem
+
+    wanted = set(terms)
+    text = f"{record.title} {record.abstract}"
+    return sorted({word for word in TOKEN.findall(text) if stem(word.lower()) in wanted})
+
+
 def explanation(record: Record) -> Group:
     """Why a record has its tags: the matched words highlighted, then each tag's evidence."""
     details: dict[str, Any] = record.tag_details or {}

@@ -1,0 +1,102 @@
+"""The search command: exit codes like grep, JSON for pipes, a table for people, the cache."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tests.conftest import EXAMPLE, GOLDEN
+from tests.test_cli import run
+
+HF = str(GOLDEN / "hf-page.txt")
+
+
+def test_search_json_has_rank_score_and_matched_terms() -> None:
+    code, out, err = run("search", "experts routing", HF, "--json")
+    assert code == 0
+    [first] = json.loads(out)[:1]
+    assert first["title"] == "Routing Tokens to Fewer Experts: A Study of Sparse Gating"
+    assert (first["rank"], first["tags"]) == (1, ["moe"])
+    assert set(first["matched"]) >= {"expert", "routing"}
+    assert err.splitlines()[-1].endswith("papers match")
+
+
+def test_no_match_exits_1_and_bad_queries_exit_2() -> None:
+    assert run("search", "zzzyyxx", HF, "-q")[0] == 1
+    code, out, err = run("search", "  ", HF)
+    assert (code, out) == (2, "")
+    assert err == 'Error: the query is empty (search for words, e.g. "mixture of experts")\n'
+    code, _, err = run("search", "experts tag:gnnn", HF, "-q")
+    assert code == 2 and err.startswith("Error: unknown tag 'gnnn' (did you mean 'gnn'?")
+
+
+def test_example_queries_put_the_right_papers_on_top() -> None:
+    expectations = {
+        "mixure of exprts": "moe",
+        "MoE": "moe",
+        "graph nets": "gnn",
+        "tensor parallel": "distributed-training",
+    }
+    for query, topic in expectations.items():
+        code, out, _ = run("search", query, str(EXAMPLE), "-q", "--json", "-n", "3")
+        assert code == 0, query
+        assert all(topic in hit["tags"] for hit in json.loads(out)), query
+
+
+def test_table_and_explain() -> None:
+    code, out, _ = run("search", "message passing", HF, "-q", "-f", "table", "--explain")
+    assert code == 0
+    assert "Message Passing on Hypergraphs" in out
+    assert "text " in out and "matched: " in out
+
+
+def test_second_run_is_served_from_the_cache(tmp_path: Path, monkeypatch) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("PAPERTRIAGE_HOME", str(home))
+    first = run("search", "pruning", HF, "--json")
+    second = run("search", "pruning", HF, "--json")
+    assert first[1] == second[1]
+    assert "(tagged before; cached)" in second[2]
+    entries = list((home / "cache" / "tagged").glob("*.jsonl"))
+    assert len(entries) == 1
+    # A different taxonomy is a different entry, never a stale one.
+    topics = tmp_path / "t.yaml"
+    topics.write_text("drop: [pruning]\n")
+    code, out, _ = run("search", "pruning", HF, "--json", "--topics", str(topics))
+    assert code == 0 and all("pruning" not in hit["tags"] for hit in json.loads(out))
+    assert len(list((home / "cache" / "tagged").glob("*.jsonl"))) == 2
+    # A damaged entry is ignored and rewritten.
+    entries[0].write_text("{not json\n")
+    assert run("search", "pruning", HF, "--json")[1] == first[1]
+
+
+def test_an_unwritable_cache_is_only_a_warning(tmp_path: Path, monkeypatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "cache").write_text("a file where the cache directory should be")
+    monkeypatch.setenv("PAPERTRIAGE_HOME", str(home))
+    code, out, err = run("search", "pruning", HF, "--json")
+    assert code == 0 and json.loads(out)
+    assert "could not write the cache" in err
+
+
+def test_search_does_not_import_scikit_learn_on_a_cached_listing(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PAPERTRIAGE_HOME": str(tmp_path / "home")}
+    command = [
+        sys.executable,
+        "-c",
+        (
+            "import sys; from papertriage.cli import main; sys.argv = ['papertriage', 'search', "
+            f"'pruning', {HF!r}, '-q', '--json']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('sklearn' in sys.modules, file=sys.stderr)"
+        ),
+    ]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    second = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert first.stderr.strip().endswith("True")  # the first run tags
+    assert second.stderr.strip() == "False"
+    assert first.stdout == second.stdout
