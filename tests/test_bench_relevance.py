@@ -12,7 +12,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_relevance_bench_runs_on_a_few_queries() -> None:
     done = subprocess.run(
         [sys.executable, "bench/relevance.py", "--queries", "4"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "nDCG@10" in done.stdout and "topic" in done.stdout

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from papertriage.models import Record
-from papertriage.tag import Tagger, stem, tag_records
+from papertriage.tag import Tagger, tag_records
+from papertriage.tokens import stem
 from papertriage.topics import default_taxonomy, parse_taxonomy
 
 FILLER = "We evaluate on standard benchmarks and report accuracy and efficiency."

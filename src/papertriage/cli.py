@@ -135,17 +135,28 @@ class Messages:
     """Counts, warnings and errors on stderr; colour only on a terminal and never with NO_COLOR."""
 
     def __init__(self, env: Env) -> None:
-        from rich.console import Console
-
         self.quiet = env.quiet
-        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
+        # rich only where colour can show; plain writes otherwise (and no import cost).
+        self.console = None
+        if not env.quiet and sys.stderr.isatty():
+            from rich.console import Console
+
+            self.console = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def info(self, text: str) -> None:
-        if not self.quiet:
+        if self.quiet:
+            return
+        if self.console is None:
+            sys.stderr.write(text + "\n")
+        else:
             self.console.print(text, markup=False)
 
     def warning(self, text: str) -> None:
-        if not self.quiet:
+        if self.quiet:
+            return
+        if self.console is None:
+            sys.stderr.write(f"warning: {text}\n")
+        else:
             self.console.print(f"warning: {text}", style="yellow", markup=False)
 
 
@@ -201,8 +212,7 @@ def read_inputs(
     Each listing is tagged on its own, as a listing, and the result is cached, so a second
     command on the same file neither parses nor tags it again.
     """
-    from papertriage.inputs import ReadOptions
-    from papertriage.merge import merge_duplicates
+    from papertriage.readoptions import ReadOptions
 
     if not files:
         if env.stdin_is_tty:
@@ -214,6 +224,10 @@ def read_inputs(
     for path in files:
         listing, tagger = _read_one(path, options, taxonomy, tagger, env, messages)
         records.extend(listing)
+    if len(files) == 1:
+        return records  # merged within the listing already (and cached so)
+    from papertriage.merge import merge_duplicates
+
     result = merge_duplicates(records)
     if result.merged:
         messages.info(f"merged {result.merged} duplicate record(s) of the same paper")
@@ -229,26 +243,31 @@ def _read_one(
     messages: Messages,
 ) -> tuple[list[Record], object]:
     from papertriage import cache
-    from papertriage.inputs import ReadOptions, read_listing
 
-    assert isinstance(options, ReadOptions)
     entry = None
     if taxonomy is not None and path != "-" and os.path.isfile(path):
-        settings = f"{options.format}:{options.include_replaced}"
+        settings = f"{options.format}:{options.include_replaced}"  # type: ignore[attr-defined]
         entry = cache.entry_path(env.dirs.cache, path, taxonomy.content_hash(), settings)
         cached = cache.load(entry)
         if cached is not None:
             messages.info(f"{path}: {len(cached)} records (tagged before; cached)")
             return cached, tagger
-    report = read_listing(path, options)
+    from papertriage.inputs import read_listing  # parsing code, only when the cache cannot serve
+
+    report = read_listing(path, options)  # type: ignore[arg-type]
     _report_parse(report, messages)
+    from papertriage.merge import merge_duplicates
+
+    merged = merge_duplicates(report.records)
+    if merged.merged:
+        messages.info(f"{path}: merged {merged.merged} duplicate record(s) of the same paper")
     if taxonomy is None:
-        return report.records, tagger
+        return merged.records, tagger
     if tagger is None:
         from papertriage.tag import Tagger
 
         tagger = Tagger(taxonomy)
-    tagged = tagger.tag(report.records)  # type: ignore[attr-defined]
+    tagged = tagger.tag(merged.records)  # type: ignore[attr-defined]
     if entry is not None and not cache.store(entry, tagged):
         messages.warning(f"could not write the cache in {env.dirs.cache}; continuing without")
     return tagged, tagger

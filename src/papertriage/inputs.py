@@ -12,15 +12,10 @@ from dataclasses import dataclass, field
 
 from papertriage.errors import InputError
 from papertriage.parse import ParseReport, parse_lines
+from papertriage.readoptions import ReadOptions
 
 BINARY_SNIFF_BYTES = 8192
 FALLBACK_ENCODING = "cp1252"  # what non-UTF-8 text files on researchers' machines usually are
-
-
-@dataclass
-class ReadOptions:
-    format: str = "auto"
-    include_replaced: bool = False
 
 
 @dataclass

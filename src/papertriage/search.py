@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from papertriage.errors import UsageError
 from papertriage.models import Record
-from papertriage.tag import TOKEN, stem
+from papertriage.tokens import TOKEN, stem
 
 MAX_QUERY_CHARS = 1000
 TITLE_WEIGHT = 3.0  # a title word counts as much as three abstract words
@@ -248,9 +248,18 @@ def parse_query(text: str) -> Query:
     return query
 
 
+class _Stems(dict[str, str]):
+    def __missing__(self, word: str) -> str:
+        token = self[word] = stem(word.lower())
+        return token
+
+
+_STEMS = _Stems()
+
+
 def search_tokens(text: str) -> list[str]:
     """The tokens search indexes: the tagger's (lower-case, plural -s dropped)."""
-    return [stem(word.lower()) for word in TOKEN.findall(text)]
+    return list(map(_STEMS.__getitem__, TOKEN.findall(text)))
 
 
 @dataclass
@@ -488,25 +497,36 @@ def _topics_of(taxonomy: object) -> list[_Topic]:
     topics = []
     for topic in taxonomy.topics:
         acronyms = [tuple(search_tokens(a)) for a in topic.acronyms]
-        phrases = [tuple(search_tokens(p)) for p in topic.phrases] + acronyms
-        phrases.append(tuple(search_tokens(topic.id.replace("-", " "))))
+        phrases = [tuple(search_tokens(p)) for p in topic.phrases]
+        initials = [_initials(p) for p in topic.phrases]
         synonyms = [
-            (tuple(search_tokens(acronym)), tuple(search_tokens(phrase)))
-            for acronym in topic.acronyms
-            for phrase in topic.phrases
-            if abbreviates(acronym, phrase)
+            (acronym_tokens, phrase_tokens)
+            for acronym, acronym_tokens in zip(topic.acronyms, acronyms, strict=True)
+            for phrase_tokens, phrase_initials in zip(phrases, initials, strict=True)
+            if _is_abbreviation(acronym, phrase_initials)
         ]
-        topics.append(_Topic(topic.id, [p for p in phrases if p], synonyms))
+        names = [*phrases, *acronyms, tuple(search_tokens(topic.id.replace("-", " ")))]
+        topics.append(_Topic(topic.id, [n for n in names if n], synonyms))
     return topics
 
 
-def abbreviates(acronym: str, phrase: str) -> bool:
-    """Whether `acronym` abbreviates `phrase`: "MoE" and "mixture of experts", "LoRA" and
-    "low-rank adaptation", "GNNs" and "graph neural networks"; not "SparseGPT" and "pruning"."""
-    initials = "".join(word[0] for word in re.split(r"[\s-]+", phrase.lower()) if word)
-    if len(initials) < 2 or not acronym.isalpha() or re.search(r"[a-z]{3}", acronym):
+def _initials(phrase: str) -> str:
+    return "".join(word[0] for word in phrase.lower().replace("-", " ").split())
+
+
+def _is_abbreviation(acronym: str, initials: str) -> bool:
+    if len(initials) < 2 or not acronym.isalpha() or _LOWER_RUN.search(acronym):
         return False
     letters = acronym.lower()
     capitals = "".join(char for char in acronym if char.isupper()).lower()
     # All letters are the initials (GNN, MoE, NAS), or the capitals are (LoRA), a plural s aside.
     return initials in {letters, letters.removesuffix("s"), capitals, capitals.removesuffix("s")}
+
+
+_LOWER_RUN = re.compile(r"[a-z]{3}")
+
+
+def abbreviates(acronym: str, phrase: str) -> bool:
+    """Whether `acronym` abbreviates `phrase`: "MoE" and "mixture of experts", "LoRA" and
+    "low-rank adaptation", "GNNs" and "graph neural networks"; not "SparseGPT" and "pruning"."""
+    return _is_abbreviation(acronym, _initials(phrase))

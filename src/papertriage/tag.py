@@ -15,23 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from papertriage.models import Record
+from papertriage.tokens import TOKEN, stem
 from papertriage.topics import Taxonomy, Topic
 
-TOKEN = re.compile(r"[^\W_]+")
 FIELDS = ("title", "abstract")
 PHRASE, EXCLUDE, REQUIRE, RELATED = 0, 1, 2, 3  # kinds of entries in the phrase index
 # Cosine similarity over a few words is noise ("Unlike pruning, we keep all weights." is close to
 # the pruning prototype): the TF-IDF rule only speaks for papers with at least this many words.
 MIN_TFIDF_TOKENS = 40
-
-
-def stem(token: str) -> str:
-    """Drop a plural -s so that "experts" matches "expert" (and "loss" stays "loss")."""
-    # "-us" is mostly singular ("corpus", "status"), except short plurals like "gpus".
-    plural = len(token) > 3 and token[-1] == "s" and token[-2] not in "si"
-    if plural and (token[-2] != "u" or len(token) == 4):
-        return token[:-1]
-    return token
 
 
 _PLAIN_PREFIX = re.compile(r"(?:\\b)?([a-z0-9 ]{3,})", re.IGNORECASE)

@@ -168,7 +168,7 @@ def hits_table(hits: Sequence[Any], *, explain: bool = False) -> Table:
 
 def _matched_words(record: Record, terms: Sequence[str]) -> list[str]:
     """The words of a record whose search token is one of `terms`, as written."""
-    from papertriage.search import TOKEN, stem
+    from papertriage.tokens import TOKEN, stem
 
     wanted = set(terms)
     text = f"{record.title} {record.abstract}"
