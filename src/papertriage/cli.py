@@ -672,5 +672,190 @@ def search(
     _run(body)
 
 
+TagOpt = Annotated[
+    list[str] | None, typer.Option("--tag", help="Only papers with this tag (repeatable).")
+]
+NotTagOpt = Annotated[
+    list[str] | None, typer.Option("--not-tag", help="No papers with this tag (repeatable).")
+]
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")]
+
+
+def _check_tags(taxonomy: Taxonomy, tags: Iterable[str]) -> None:
+    for tag in tags:
+        taxonomy.get(tag)  # raises with the valid ids and the closest one
+
+
+def _show_hits(
+    hits: list[object], resolved: str, output: str | None, force: bool, explain: bool
+) -> None:
+    if resolved == "table":
+        from papertriage.terminal import hits_table
+
+        show(hits_table(hits, explain=explain))
+    else:
+        from papertriage.render import hit_dicts
+
+        emit_objects(hit_dicts(hits, explain=explain), resolved, output, force)
+    if not hits:
+        raise typer.Exit(int(ExitCode.NO_RESULTS))
+
+
+@app.command("filter")
+def filter_command(
+    files: FilesArg = None,
+    tag: TagOpt = None,
+    not_tag: NotTagOpt = None,
+    match: Annotated[
+        str | None,
+        typer.Option(
+            "--match",
+            "-m",
+            show_default=False,
+            help="Only papers whose title or abstract matches this regex (case-insensitive).",
+        ),
+    ] = None,
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Keep the papers with (or without) some tags, or matching a regular expression.
+
+    Exit status 0 when something is left, 1 when nothing is.
+
+    Example: papertriage filter examples/hf-papers-listing.txt --tag moe --not-tag llm
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        import re
+
+        messages = Messages(env)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        _check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
+        try:
+            pattern = re.compile(match, re.IGNORECASE) if match else None
+        except re.error as error:
+            raise UsageError(f"--match: invalid regex {match!r}: {error}") from None
+        records = read_inputs(files, input_format, False, env, messages, taxonomy)
+        kept = [
+            r
+            for r in records
+            if set(tag or ()).issubset(r.tags)
+            and not set(not_tag or ()).intersection(r.tags)
+            and (pattern is None or pattern.search(r.title) or pattern.search(r.abstract))
+        ]
+        messages.info(f"{len(kept)} of {len(records)} papers kept")
+        emit_records(kept, resolved, output, force, env)
+        if not kept:
+            raise typer.Exit(int(ExitCode.NO_RESULTS))
+
+    _run(body)
+
+
+@app.command()
+def rank(
+    files: FilesArg = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            show_default=False,
+            help="YAML with topic weights, favourite and unwanted phrases.",
+        ),
+    ] = None,
+    like: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--like",
+            show_default=False,
+            help="Rank by similarity to this paper id (or unique prefix; repeatable).",
+        ),
+    ] = None,
+    limit: LimitOpt = 10,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each score's parts.")] = False,
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Rank papers by a reading profile or by similarity to papers you liked.
+
+    A profile is YAML: `topics: {moe: 2, llm: -1}`, `favourite: [sparse]`, `unwanted: [survey]`.
+
+    Example: papertriage rank examples/hf-papers-listing.txt --profile me.yaml
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        from papertriage import rank as ranking
+
+        messages = Messages(env)
+        if bool(profile) == bool(like):
+            raise UsageError(
+                "rank needs --profile FILE or --like ID (one of them)",
+                hint="e.g. rank listing.txt --like 2303.08867",
+            )
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        chosen = ranking.load_profile(profile, taxonomy.ids) if profile else None
+        records = read_inputs(files, input_format, False, env, messages, taxonomy)
+        if chosen is not None:
+            hits = ranking.rank_by_profile(records, chosen, limit=limit)
+        else:
+            liked = [ranking.find_record(records, wanted) for wanted in like or ()]
+            hits = ranking.rank_like(records, liked, limit=limit)
+        _show_hits(hits, resolved, output, force, explain)
+
+    _run(body)
+
+
+@app.command()
+def similar(
+    paper: Annotated[str, typer.Argument(help="Paper id (or a unique prefix of it).")],
+    files: FilesArg = None,
+    limit: LimitOpt = 10,
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """List the papers nearest to one paper (TF-IDF cosine over title and abstract).
+
+    Example: papertriage similar 3ffe60e3 examples/hf-papers-listing.txt
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        from papertriage import rank as ranking
+
+        messages = Messages(env)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        records = read_inputs(files, input_format, False, env, messages, taxonomy)
+        target = ranking.find_record(records, paper)
+        messages.info(f"papers like: {target.title}")
+        _show_hits(
+            ranking.rank_like(records, [target], limit=limit), resolved, output, force, False
+        )
+
+    _run(body)
+
+
 def main() -> None:
     app()

@@ -113,7 +113,7 @@ def suggest(word: str, choices: list[str]) -> str:
 # Reading YAML nodes with their line numbers
 
 
-class _Reader:
+class YamlReader:
     """Turns YAML nodes into Python values, raising errors that carry file and line."""
 
     def __init__(self, name: str) -> None:
@@ -222,7 +222,7 @@ class _File:
 
 
 def _parse_file(text: str, name: str) -> _File:
-    reader = _Reader(name)
+    reader = YamlReader(name)
     try:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as error:
@@ -264,7 +264,7 @@ def _parse_file(text: str, name: str) -> _File:
     return _File(extends, scoring, drop, topics)
 
 
-def _parse_topic(reader: _Reader, key_node: yaml.Node, node: yaml.Node) -> Topic:
+def _parse_topic(reader: YamlReader, key_node: yaml.Node, node: yaml.Node) -> Topic:
     topic_id = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
     if not TOPIC_ID.fullmatch(topic_id):
         raise reader.fail(
@@ -326,7 +326,7 @@ def _combine(base: Taxonomy, user: _File, name: str) -> Taxonomy:
     ids = [topic.id for topic in topics]
     for topic_id, node in user.drop:
         if topic_id not in ids:
-            raise _Reader(name).fail(
+            raise YamlReader(name).fail(
                 node, f"drop: unknown topic {topic_id!r}", hint=suggest(topic_id, ids)
             )
         topics = [topic for topic in topics if topic.id != topic_id]
