@@ -100,3 +100,26 @@ def test_search_does_not_import_scikit_learn_on_a_cached_listing(tmp_path: Path)
     assert first.stderr.strip().endswith("True")  # the first run tags
     assert second.stderr.strip() == "False"
     assert first.stdout == second.stdout
+
+
+def test_a_large_listing_keeps_its_index_in_the_cache(tmp_path: Path, monkeypatch) -> None:
+    from papertriage.parse import parse_text
+    from papertriage.render import jsonl_lines
+
+    base = parse_text(EXAMPLE.read_text(encoding="utf-8"))
+    # Distinct arXiv ids: near-identical titles of different arXiv papers are never merged.
+    copies = [
+        r.with_changes(id=f"2401.{n:05d}", arxiv_id=f"2401.{n:05d}", title=f"{r.title} ({n})")
+        for n, r in enumerate(base * 21)
+    ]
+    listing = tmp_path / "large.jsonl"
+    listing.write_text("".join(jsonl_lines(copies)))
+    home = tmp_path / "home"
+    monkeypatch.setenv("PAPERTRIAGE_HOME", str(home))
+    first = run("search", "mixture of experts", str(listing), "--json", "-q")
+    assert first[0] == 0 and len(json.loads(first[1])) == 10
+    [index_file] = (home / "cache" / "tagged").glob("*.index.npz")
+    built = index_file.stat().st_mtime_ns
+    second = run("search", "mixture of experts", str(listing), "--json", "-q")
+    assert second == first
+    assert index_file.stat().st_mtime_ns == built  # loaded, not built again

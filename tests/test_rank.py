@@ -22,9 +22,11 @@ def rec(title: str, abstract: str = "", tags: tuple[str, ...] = ()) -> Record:
 
 
 def test_profile_scores_topics_and_phrases_title_counting_double() -> None:
-    records = [rec("A Sparse Expert Model", "about routing", ("moe",)),
-               rec("A Survey of Everything", "sparse things", ("llm",)),
-               rec("Plain Paper", "nothing relevant")]
+    records = [
+        rec("A Sparse Expert Model", "about routing", ("moe",)),
+        rec("A Survey of Everything", "sparse things", ("llm",)),
+        rec("Plain Paper", "nothing relevant"),
+    ]
     profile = Profile({"moe": 2.0, "llm": -1.0}, favourite=("sparse",), unwanted=("survey",))
     hits = rank_by_profile(records, profile)
     assert [(h.record.title, h.score) for h in hits] == [
@@ -38,8 +40,11 @@ def test_profile_scores_topics_and_phrases_title_counting_double() -> None:
 def test_profile_mistakes_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "me.yaml"
     path.write_text("topics:\n  moe: 2\n  pruing: 1\n")
-    with pytest.raises(InputError, match=r"me\.yaml:3: topics: unknown topic 'pruing' "
-                                         r"\(did you mean 'pruning'\?"):
+    with pytest.raises(
+        InputError,
+        match=r"me\.yaml:3: topics: unknown topic 'pruing' "
+        r"\(did you mean 'pruning'\?",
+    ):
         load_profile(str(path), default_taxonomy().ids)
     path.write_text("favourite: sparse\n")
     with pytest.raises(InputError, match="did you forget the dash"):
@@ -98,6 +103,6 @@ def test_rank_and_similar_commands(tmp_path: Path) -> None:
     assert "papers like: DynamicCity" in err
     code, out, _ = run("rank", str(EXAMPLE), "--like", first_id, "--json", "-q", "-n", "3")
     assert code == 0 and [h["id"] for h in json.loads(out)] == [
-        h["id"] for h in json.loads(run("similar", first_id, str(EXAMPLE), "--json", "-q",
-                                        "-n", "3")[1])
+        h["id"]
+        for h in json.loads(run("similar", first_id, str(EXAMPLE), "--json", "-q", "-n", "3")[1])
     ]

@@ -152,3 +152,36 @@ def test_limit_and_min_score(index: SearchIndex) -> None:
     assert index.search("training", limit=2) == everything[:2]
     threshold = everything[1].score
     assert all(hit.score >= threshold for hit in index.search("training", min_score=threshold))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "mixture of experts",
+        "mixure of exprts",
+        "MoE",
+        "graph nets",
+        "tensor parallel",
+        "pruning -data",
+        "pruning title:network",
+        '"lottery ticket"',
+        "training tag:gnn",
+        "tag:moe",
+        "scaling laws -tag:llm",
+        "quantizaton",
+        "zzzzqqqq",
+    ],
+)
+def test_array_postings_rank_exactly_like_the_dictionaries(query: str) -> None:
+    from papertriage.parse import parse_text
+    from tests.conftest import EXAMPLE
+
+    records = tag_records(parse_text(EXAMPLE.read_text(encoding="utf-8")), default_taxonomy())
+    small = SearchIndex.build(records, default_taxonomy(), arrays=False)
+    large = SearchIndex.build(records, default_taxonomy(), arrays=True)
+    for limit in (10, None):
+        expected = small.search(query, limit=limit)
+        got = large.search(query, limit=limit)
+        assert [h.record.id for h in got] == [h.record.id for h in expected]
+        assert [h.score for h in got] == pytest.approx([h.score for h in expected], abs=1e-5)
+        assert [h.matched for h in got] == [h.matched for h in expected]

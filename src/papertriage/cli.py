@@ -6,6 +6,7 @@ where domain errors become `Error: ...` lines and exit codes is `_run`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -206,6 +207,7 @@ def read_inputs(
     env: Env,
     messages: Messages,
     taxonomy: Taxonomy | None = None,
+    cache_entries: list[str] | None = None,
 ) -> list[Record]:
     """Parse every input (and tag it, given a taxonomy), then merge records of the same paper.
 
@@ -222,7 +224,7 @@ def read_inputs(
     records: list[Record] = []
     tagger = None
     for path in files:
-        listing, tagger = _read_one(path, options, taxonomy, tagger, env, messages)
+        listing, tagger = _read_one(path, options, taxonomy, tagger, env, messages, cache_entries)
         records.extend(listing)
     if len(files) == 1:
         return records  # merged within the listing already (and cached so)
@@ -241,6 +243,7 @@ def _read_one(
     tagger: object,
     env: Env,
     messages: Messages,
+    cache_entries: list[str] | None = None,
 ) -> tuple[list[Record], object]:
     from papertriage import cache
 
@@ -248,6 +251,8 @@ def _read_one(
     if taxonomy is not None and path != "-" and os.path.isfile(path):
         settings = f"{options.format}:{options.include_replaced}"  # type: ignore[attr-defined]
         entry = cache.entry_path(env.dirs.cache, path, taxonomy.content_hash(), settings)
+        if cache_entries is not None:
+            cache_entries.append(entry.name)
         cached = cache.load(entry)
         if cached is not None:
             messages.info(f"{path}: {len(cached)} records (tagged before; cached)")
@@ -641,15 +646,16 @@ def search(
     env = Env.detect(quiet=quiet)
 
     def body() -> None:
-        from papertriage.search import SearchIndex, parse_query
+        from papertriage.search import parse_query
 
         messages = Messages(env)
         parsed = parse_query(query)
         resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
         _check_output_early(output, force)
         taxonomy = load_topics(topics, env)
-        records = read_inputs(files, input_format, False, env, messages, taxonomy)
-        index = SearchIndex.build(records, taxonomy)
+        entries: list[str] = []
+        records = read_inputs(files, input_format, False, env, messages, taxonomy, entries)
+        index = _search_index(records, taxonomy, entries, env)
         hits = index.search(
             parsed, limit=limit, min_score=min_score, tags=tag or (), not_tags=not_tag or ()
         )
@@ -855,6 +861,29 @@ def similar(
         )
 
     _run(body)
+
+
+def _search_index(
+    records: list[Record], taxonomy: Taxonomy, entries: list[str], env: Env
+) -> object:
+    """The search index; large ones are kept in the cache beside the tagged records, so a
+    repeated search loads them instead of building them again."""
+    from papertriage.search import ARRAY_INDEX_MIN, SearchIndex
+
+    if len(records) < ARRAY_INDEX_MIN or not entries or len(entries) != len(set(entries)):
+        return SearchIndex.build(records, taxonomy)
+    import hashlib
+
+    from papertriage.arrayindex import ArrayPostings
+
+    name = hashlib.sha256("\n".join(entries).encode()).hexdigest()[:32] + ".index.npz"
+    path = env.dirs.cache / "tagged" / name
+    arrays = ArrayPostings.load(str(path), records)
+    if arrays is None:
+        arrays = ArrayPostings.build(records)
+        with contextlib.suppress(OSError):  # no cache: the next search builds it again
+            arrays.save(str(path))
+    return SearchIndex.with_arrays(records, arrays, taxonomy)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from papertriage.errors import UsageError
 from papertriage.models import Record
@@ -277,6 +277,39 @@ class _Topic:
     synonyms: list[tuple[tuple[str, ...], tuple[str, ...]]]  # (acronym, phrase it abbreviates)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """A query understood: what to score and how to filter, for either kind of postings."""
+
+    query: Query
+    weighted: dict[str, float]  # term -> weight (typed, corrected and expanded terms)
+    typed_terms: set[str]  # what the user typed (after correction): for coordination
+    required_tags: set[str]
+    refused_tags: set[str]
+    corrections: dict[str, str]
+    topic_ids: set[str]  # topics the query names: their papers get the topic boost
+    limit: int | None
+    min_score: float
+
+    def _terms(self, words: Iterable[str]) -> list[str]:
+        return [self.corrections.get(t, t) for t in (stem(w.lower()) for w in words)]
+
+    @property
+    def excluded(self) -> set[str]:
+        return set(self._terms(self.query.excluded))
+
+    @property
+    def title_terms(self) -> list[str]:
+        return self._terms(self.query.title_words)
+
+    @property
+    def phrases(self) -> list[tuple[str, ...]]:
+        return [tuple(self._terms(phrase)) for phrase in self.query.phrases]
+
+
+ARRAY_INDEX_MIN = 5_000  # from this many records the postings live in numpy arrays
+
+
 @dataclass
 class SearchIndex:
     """An inverted index over records. Build once per corpus; query many times."""
@@ -286,10 +319,24 @@ class SearchIndex:
     docs: list[_Doc] = field(default_factory=list)
     average_length: float = 1.0
     topics: list[_Topic] = field(default_factory=list)
+    arrays: Any = None  # ArrayPostings for large corpora (numpy), else None
     _by_length: dict[int, list[str]] | None = None
 
     @classmethod
-    def build(cls, records: Sequence[Record], taxonomy: object | None = None) -> SearchIndex:
+    def build(
+        cls,
+        records: Sequence[Record],
+        taxonomy: object | None = None,
+        *,
+        arrays: bool | None = None,
+    ) -> SearchIndex:
+        """Index records; `arrays` forces (or refuses) numpy postings, chosen by size if None."""
+        if arrays is None:
+            arrays = len(records) >= ARRAY_INDEX_MIN
+        if arrays:
+            from papertriage.arrayindex import ArrayPostings
+
+            return cls.with_arrays(records, ArrayPostings.build(records), taxonomy)
         index = cls(records)
         postings: dict[str, dict[int, float]] = defaultdict(dict)
         for number, record in enumerate(records):
@@ -305,6 +352,18 @@ class SearchIndex:
         index.postings = dict(postings)
         total = sum(doc.length for doc in index.docs)
         index.average_length = total / len(index.docs) if index.docs else 1.0
+        if taxonomy is not None:
+            index.topics = _topics_of(taxonomy)
+        return index
+
+    @classmethod
+    def with_arrays(
+        cls, records: Sequence[Record], arrays: Any, taxonomy: object | None = None
+    ) -> SearchIndex:
+        """An index over array postings built (or loaded from the cache) beforehand."""
+        index = cls(records)
+        index.arrays = arrays
+        index.postings = arrays.vocabulary_view()
         if taxonomy is not None:
             index.topics = _topics_of(taxonomy)
         return index
@@ -348,7 +407,7 @@ class SearchIndex:
     # -- scoring ---------------------------------------------------------------------------
 
     def _idf(self, term: str) -> float:
-        df = len(self.postings.get(term, ()))
+        df = len(self.postings.get(term, ()))  # (dictionary postings only)
         n = len(self.docs)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
@@ -407,38 +466,55 @@ class SearchIndex:
                     for term in acronym:
                         add(term, EXPANSION_WEIGHT)
 
+        typed_terms = {corrections.get(t, t) for t in typed if t not in STOP_WORDS}
+        plan = _Plan(
+            query,
+            weighted,
+            typed_terms,
+            required_tags,
+            refused_tags,
+            corrections,
+            {topic.id for topic in topics},
+            limit,
+            min_score,
+        )
+        if self.arrays is not None:
+            return self.arrays.rank(plan)
+        return self._rank(plan)
+
+    def _rank(self, plan: _Plan) -> list[Hit]:
+        """Score, filter and order with the dictionary postings (small corpora)."""
+        query = plan.query
         scores: dict[int, float] = {}
-        for term, weight in weighted.items():
+        for term, weight in plan.weighted.items():
             self._term_scores(term, weight, scores)
         if not query.has_terms:  # only tag filters: every record is a candidate
             scores = dict.fromkeys(range(len(self.records)), 0.0)
-        candidates = self._filter(scores, query, required_tags, refused_tags, corrections)
-
+        candidates = self._filter(scores, plan)
         # Coordination: a paper with all the words typed beats one with a rare word alone.
-        typed_terms = {corrections.get(t, t) for t in typed if t not in STOP_WORDS}
+        typed_terms = plan.typed_terms
         for number in scores:
             if typed_terms:
                 found = sum(1 for t in typed_terms if number in self.postings.get(t, ()))
                 scores[number] *= 0.5 + 0.5 * found / len(typed_terms)
         best = max(scores.values(), default=0.0) or 1.0
-        topic_ids = {topic.id for topic in topics}
         hits = []
         for number in candidates:
             record = self.records[number]
             parts = {"text": scores.get(number, 0.0)}
-            if topic_ids.intersection(record.tags):
+            if plan.topic_ids.intersection(record.tags):
                 parts["topic"] = TOPIC_BOOST * best
             score = sum(parts.values())
-            if score < min_score or (query.has_terms and score <= 0):
+            if score < plan.min_score or (query.has_terms and score <= 0):
                 continue
             matched = tuple(
-                sorted(term for term in weighted if number in self.postings.get(term, ()))
+                sorted(term for term in plan.weighted if number in self.postings.get(term, ()))
             )
             hits.append(
                 Hit(record, round(score, 6), matched, {k: round(v, 6) for k, v in parts.items()})
             )
         hits.sort(key=lambda hit: (-hit.score, hit.record.id))
-        return hits if limit is None else hits[:limit]
+        return hits if plan.limit is None else hits[: plan.limit]
 
     def _check_tags(self, tags: set[str]) -> None:
         import difflib
@@ -449,21 +525,10 @@ class SearchIndex:
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise UsageError(f"unknown tag {tag!r}", hint=f"{hint}valid: {', '.join(ids)}")
 
-    def _filter(
-        self,
-        scores: dict[int, float],
-        query: Query,
-        required_tags: set[str],
-        refused_tags: set[str],
-        corrections: dict[str, str],
-    ) -> list[int]:
+    def _filter(self, scores: dict[int, float], plan: _Plan) -> list[int]:
         """Candidates that satisfy phrases, title: words, -words and tag filters."""
-        excluded = {corrections.get(t, t) for t in (stem(w.lower()) for w in query.excluded)}
-        title_terms = [corrections.get(t, t) for t in (stem(w.lower()) for w in query.title_words)]
-        phrases = [
-            tuple(corrections.get(t, t) for t in (stem(w.lower()) for w in p))
-            for p in query.phrases
-        ]
+        excluded, title_terms, phrases = plan.excluded, plan.title_terms, plan.phrases
+        required_tags, refused_tags = plan.required_tags, plan.refused_tags
         kept = []
         for number in scores:
             record = self.records[number]
