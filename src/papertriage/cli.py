@@ -43,6 +43,7 @@ class OutputFormat(StrEnum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    md = "md"
 
 
 class SortOrder(StrEnum):
@@ -196,7 +197,7 @@ def resolve_format(fmt: OutputFormat, *, json_flag: bool, output: str | None, en
         return fmt.value
     if output:
         suffix = os.path.splitext(output)[1].lower()
-        return {".json": "json", ".csv": "csv"}.get(suffix, "jsonl")
+        return {".json": "json", ".csv": "csv", ".md": "md"}.get(suffix, "jsonl")
     return "table" if env.stdout_is_tty else "jsonl"
 
 
@@ -315,6 +316,7 @@ def emit_records(
         "json": render.json_chunks,
         "jsonl": render.jsonl_lines,
         "csv": render.csv_lines,
+        "md": render.markdown_lines,
     }[fmt](records)
     if output:
         from papertriage.outputs import write_atomically
@@ -396,6 +398,15 @@ def show(renderable: RenderableType, *, wrap: bool = True) -> None:
     from rich.console import Console
 
     Console(highlight=False, soft_wrap=not wrap and not sys.stdout.isatty()).print(renderable)
+
+
+def _write_or_save(chunks: Iterable[str], output: str | None, force: bool) -> None:
+    if output:
+        from papertriage.outputs import write_atomically
+
+        write_atomically(output, chunks, force=force)
+    else:
+        _write_stdout(chunks)
 
 
 def emit_objects(
@@ -664,16 +675,7 @@ def search(
         elif sort is SortOrder.title:
             hits.sort(key=lambda hit: (hit.record.title.casefold(), hit.record.id))
         messages.info(f"{len(hits)} of {len(records)} papers match")
-        if resolved == "table":
-            from papertriage.terminal import hits_table
-
-            show(hits_table(hits, explain=explain))
-        else:
-            from papertriage.render import hit_dicts
-
-            emit_objects(hit_dicts(hits, explain=explain), resolved, output, force)
-        if not hits:
-            raise typer.Exit(int(ExitCode.NO_RESULTS))
+        _show_hits(hits, resolved, output, force, explain)
 
     _run(body)
 
@@ -699,6 +701,10 @@ def _show_hits(
         from papertriage.terminal import hits_table
 
         show(hits_table(hits, explain=explain))
+    elif resolved == "md":
+        from papertriage import render
+
+        _write_or_save(render.markdown_lines([h.record for h in hits], hits), output, force)
     else:
         from papertriage.render import hit_dicts
 

@@ -119,6 +119,35 @@ def object_chunks(
         yield buffer.getvalue()
 
 
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>|~&!])")
+_MARKDOWN_LINE_START = re.compile(r"^(\d+)([.)])|^([#+\->=])")
+
+
+def markdown_escape(text: str) -> str:
+    """Text that CommonMark shows literally: inline markup and HTML escaped, and a start that
+    would begin a heading or a list; other punctuation left readable."""
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", text)
+    return _MARKDOWN_LINE_START.sub(
+        lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped
+    )
+
+
+def markdown_lines(records: Iterable[Record], hits: Iterable[Any] | None = None) -> Iterator[str]:
+    """A Markdown list: linked title (when the paper has a URL), tags, score, first sentence."""
+    scores = [hit.score for hit in hits] if hits is not None else None
+    for number, record in enumerate(records):
+        title = markdown_escape(record.title)
+        line = f"- [{title}]({record.url})" if record.url else f"- {title}"
+        if record.tags:
+            line += " " + " ".join(f"`{tag}`" for tag in record.tags)
+        if scores is not None:
+            line += f" (score {scores[number]:.2f})"
+        yield line + "\n"
+        gist = first_sentence(record.abstract)
+        if gist:
+            yield f"  {markdown_escape(gist)}\n"
+
+
 def first_sentence(text: str, limit: int = 200) -> str:
     sentence = _SENTENCE_END.split(text, maxsplit=1)[0] if text else ""
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
