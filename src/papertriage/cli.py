@@ -114,6 +114,14 @@ ExplainOpt = Annotated[
     bool, typer.Option("--explain", help="Show why each tag applies, matched words highlighted.")
 ]
 
+TagOpt = Annotated[
+    list[str] | None, typer.Option("--tag", help="Only papers with this tag (repeatable).")
+]
+NotTagOpt = Annotated[
+    list[str] | None, typer.Option("--not-tag", help="No papers with this tag (repeatable).")
+]
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")]
+
 MAX_WARNINGS_SHOWN = 10
 
 
@@ -622,15 +630,9 @@ def search(
         ),
     ],
     files: FilesArg = None,
-    tag: Annotated[
-        list[str] | None, typer.Option("--tag", help="Only papers with this tag (repeatable).")
-    ] = None,
-    not_tag: Annotated[
-        list[str] | None, typer.Option("--not-tag", help="No papers with this tag (repeatable).")
-    ] = None,
-    limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")
-    ] = 10,
+    tag: TagOpt = None,
+    not_tag: NotTagOpt = None,
+    limit: LimitOpt = 10,
     min_score: Annotated[
         float, typer.Option("--min-score", min=0.0, help="Leave out results scoring lower.")
     ] = 0.0,
@@ -678,15 +680,6 @@ def search(
         _show_hits(hits, resolved, output, force, explain)
 
     _run(body)
-
-
-TagOpt = Annotated[
-    list[str] | None, typer.Option("--tag", help="Only papers with this tag (repeatable).")
-]
-NotTagOpt = Annotated[
-    list[str] | None, typer.Option("--not-tag", help="No papers with this tag (repeatable).")
-]
-LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")]
 
 
 def _check_tags(taxonomy: Taxonomy, tags: Iterable[str]) -> None:

@@ -127,9 +127,7 @@ def markdown_escape(text: str) -> str:
     """Text that CommonMark shows literally: inline markup and HTML escaped, and a start that
     would begin a heading or a list; other punctuation left readable."""
     escaped = _MARKDOWN_INLINE.sub(r"\\\1", text)
-    return _MARKDOWN_LINE_START.sub(
-        lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped
-    )
+    return _MARKDOWN_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped)
 
 
 def markdown_lines(records: Iterable[Record], hits: Iterable[Any] | None = None) -> Iterator[str]:
