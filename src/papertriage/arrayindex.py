@@ -4,11 +4,13 @@ The same BM25 as papertriage.search (title words counted TITLE_WEIGHT times, coo
 boost, filters) computed with array operations: a query touches each posting once in C, and the
 top results are picked with a partial sort. Layout (CSR by term): postings of term t are
 doc_ids[start[t]:start[t + 1]], in increasing document order, with their weighted term
-frequencies in tfs and whether the term is in the title in in_title.
+frequencies turned into BM25 weights (the query-independent part of the score) in weights, and
+whether the term is in the title in in_title.
 """
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections import Counter
 from collections.abc import Sequence
@@ -30,7 +32,7 @@ class ArrayPostings:
     vocabulary: dict[str, int]
     start: np.ndarray  # int64, len(vocabulary) + 1
     doc_ids: np.ndarray  # int32
-    tfs: np.ndarray  # float64
+    weights: np.ndarray  # float64: BM25's term-frequency part, tf(K1+1)/(tf+norm), per posting
     in_title: np.ndarray  # bool
     lengths: np.ndarray  # float64, per document
     average_length: float
@@ -59,16 +61,22 @@ class ArrayPostings:
         start = np.zeros(len(vocabulary) + 1, dtype=np.int64)
         np.cumsum(np.bincount(term_array, minlength=len(vocabulary)), out=start[1:])
         tag_masks = _tag_masks(records)
-        average = float(lengths.mean()) if len(records) else 1.0
+        average = (float(lengths.mean()) if len(records) else 1.0) or 1.0
+        doc_ids = np.frombuffer(docs, dtype=np.int32)[order]
+        tf = np.frombuffer(tfs, dtype=np.float64)[order]
+        # Precomputed once here, so a query only multiplies by idf and adds.
+        norm = K1 * (1 - B + B * lengths[doc_ids] / average)
+        weights = tf * (K1 + 1) / (tf + norm)
+        titles_in_order = np.frombuffer(titles, dtype=np.int8)[order].astype(bool)
         return cls(
             records,
             vocabulary,
             start,
-            np.frombuffer(docs, dtype=np.int32)[order],
-            np.frombuffer(tfs, dtype=np.float64)[order],
-            np.frombuffer(titles, dtype=np.int8)[order].astype(bool),
+            doc_ids,
+            weights,
+            titles_in_order,
             lengths,
-            average or 1.0,
+            average,
             tag_masks,
         )
 
@@ -88,7 +96,7 @@ class ArrayPostings:
                     terms=np.frombuffer(terms.encode("utf-8"), dtype=np.uint8),
                     start=self.start,
                     doc_ids=self.doc_ids,
-                    tfs=self.tfs,
+                    weights=self.weights,
                     in_title=self.in_title,
                     lengths=self.lengths,
                 )
@@ -106,7 +114,9 @@ class ArrayPostings:
         try:
             with np.load(path, allow_pickle=False) as data:
                 terms = json.loads(data["terms"].tobytes().decode("utf-8"))
-                arrays = {k: data[k] for k in ("start", "doc_ids", "tfs", "in_title", "lengths")}
+                arrays = {
+                    k: data[k] for k in ("start", "doc_ids", "weights", "in_title", "lengths")
+                }
         except (OSError, ValueError, KeyError):
             return None
         if len(arrays["lengths"]) != len(records) or len(arrays["start"]) != len(terms) + 1:
@@ -117,7 +127,7 @@ class ArrayPostings:
             {term: i for i, term in enumerate(terms)},
             arrays["start"],
             arrays["doc_ids"],
-            arrays["tfs"],
+            arrays["weights"],
             arrays["in_title"],
             lengths,
             float(lengths.mean()) or 1.0 if len(lengths) else 1.0,
@@ -148,13 +158,12 @@ class ArrayPostings:
         scores = np.zeros(n, dtype=np.float64)
         for term, weight in plan.weighted.items():
             where = self._slice(term)
-            docs, tf = self.doc_ids[where], self.tfs[where]
+            docs = self.doc_ids[where]
             if not len(docs):
                 continue
             df = len(docs)
-            idf = np.log(1 + (n - df + 0.5) / (df + 0.5)) * weight
-            norm = K1 * (1 - B + B * self.lengths[docs] / self.average_length)
-            scores[docs] += idf * tf * (K1 + 1) / (tf + norm)
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5)) * weight
+            scores[docs] += idf * self.weights[where]
         query = plan.query
         mask = scores > 0 if query.has_terms else np.ones(n, dtype=bool)
         if plan.typed_terms:

@@ -320,7 +320,7 @@ class SearchIndex:
     average_length: float = 1.0
     topics: list[_Topic] = field(default_factory=list)
     arrays: Any = None  # ArrayPostings for large corpora (numpy), else None
-    _by_length: dict[int, list[str]] | None = None
+    _by_length: dict[tuple[str, int], list[str]] | None = None
 
     @classmethod
     def build(
@@ -377,13 +377,16 @@ class SearchIndex:
         from rapidfuzz import fuzz, process
 
         if self._by_length is None:
+            # Candidates by (first letter, length): typing slips rarely change the first letter,
+            # and a correction is within two letters of the length typed. Numbers never are.
             self._by_length = defaultdict(list)
             for word in sorted(self.postings):
-                self._by_length[len(word)].append(word)
+                if not word.isdigit():
+                    self._by_length[word[0], len(word)].append(word)
         candidates = [
             word
             for size in range(len(term) - 2, len(term) + 3)
-            for word in self._by_length.get(size, ())
+            for word in self._by_length.get((term[0], size), ())
         ]
         best = process.extractOne(
             term, candidates, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF
