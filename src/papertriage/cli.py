@@ -122,6 +122,16 @@ NotTagOpt = Annotated[
 ]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many.")]
 
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        show_default=False,
+        help="The library file (else $PAPERTRIAGE_DB, else library.sqlite3 in the "
+        "user data directory).",
+    ),
+]
+
 MAX_WARNINGS_SHOWN = 10
 
 
@@ -217,6 +227,8 @@ def read_inputs(
     messages: Messages,
     taxonomy: Taxonomy | None = None,
     cache_entries: list[str] | None = None,
+    db: str | None = None,
+    library_ok: bool = False,
 ) -> list[Record]:
     """Parse every input (and tag it, given a taxonomy), then merge records of the same paper.
 
@@ -225,15 +237,24 @@ def read_inputs(
     """
     from papertriage.readoptions import ReadOptions
 
+    stdin = None
     if not files:
+        # Nothing named: the library, when the command can use it and nothing is piped in.
+        if env.stdin_is_tty and library_ok:
+            return _library_records(env, db, messages)
         if env.stdin_is_tty:
             raise UsageError("no listing given", hint="name a file, or pipe one into stdin")
+        stdin = sys.stdin.buffer.read()
+        if not stdin.strip() and library_ok:
+            return _library_records(env, db, messages)
         files = ["-"]
     options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
     records: list[Record] = []
     tagger = None
     for path in files:
-        listing, tagger = _read_one(path, options, taxonomy, tagger, env, messages, cache_entries)
+        listing, tagger = _read_one(
+            path, options, taxonomy, tagger, env, messages, cache_entries, stdin
+        )
         records.extend(listing)
     if len(files) == 1:
         return records  # merged within the listing already (and cached so)
@@ -245,6 +266,24 @@ def read_inputs(
     return result.records
 
 
+def open_library(env: Env, db: str | None) -> object:
+    from papertriage.store import Library, default_library_path
+
+    return Library(db or default_library_path(env.environ, env.dirs.data))
+
+
+def _library_records(env: Env, db: str | None, messages: Messages) -> list[Record]:
+    library = open_library(env, db)
+    records = library.records()  # type: ignore[attr-defined]
+    if not records:
+        raise UsageError(
+            "no listing given and the library is empty",
+            hint="name a listing file, or add one with `papertriage add FILE`",
+        )
+    messages.info(f"{library.path}: {len(records)} papers in the library")  # type: ignore[attr-defined]
+    return records
+
+
 def _read_one(
     path: str,
     options: object,
@@ -253,6 +292,7 @@ def _read_one(
     env: Env,
     messages: Messages,
     cache_entries: list[str] | None = None,
+    stdin: bytes | None = None,
 ) -> tuple[list[Record], object]:
     from papertriage import cache
 
@@ -268,7 +308,7 @@ def _read_one(
             return cached, tagger
     from papertriage.inputs import read_listing  # parsing code, only when the cache cannot serve
 
-    report = read_listing(path, options)  # type: ignore[arg-type]
+    report = read_listing(path, options, stdin=stdin)  # type: ignore[arg-type]
     _report_parse(report, messages)
     from papertriage.merge import merge_duplicates
 
@@ -648,6 +688,7 @@ def search(
     json_flag: JsonOpt = False,
     output: OutputOpt = None,
     force: ForceOpt = False,
+    db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Find the papers that match a query, best first; typos, acronyms and synonyms included.
@@ -667,7 +708,9 @@ def search(
         _check_output_early(output, force)
         taxonomy = load_topics(topics, env)
         entries: list[str] = []
-        records = read_inputs(files, input_format, False, env, messages, taxonomy, entries)
+        records = read_inputs(
+            files, input_format, False, env, messages, taxonomy, entries, db=db, library_ok=True
+        )
         index = _search_index(records, taxonomy, entries, env)
         hits = index.search(
             parsed, limit=limit, min_score=min_score, tags=tag or (), not_tags=not_tag or ()
@@ -726,6 +769,7 @@ def filter_command(
     json_flag: JsonOpt = False,
     output: OutputOpt = None,
     force: ForceOpt = False,
+    db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Keep the papers with (or without) some tags, or matching a regular expression.
@@ -748,7 +792,9 @@ def filter_command(
             pattern = re.compile(match, re.IGNORECASE) if match else None
         except re.error as error:
             raise UsageError(f"--match: invalid regex {match!r}: {error}") from None
-        records = read_inputs(files, input_format, False, env, messages, taxonomy)
+        records = read_inputs(
+            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+        )
         kept = [
             r
             for r in records
@@ -792,6 +838,7 @@ def rank(
     json_flag: JsonOpt = False,
     output: OutputOpt = None,
     force: ForceOpt = False,
+    db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Rank papers by a reading profile or by similarity to papers you liked.
@@ -815,7 +862,9 @@ def rank(
         _check_output_early(output, force)
         taxonomy = load_topics(topics, env)
         chosen = ranking.load_profile(profile, taxonomy.ids) if profile else None
-        records = read_inputs(files, input_format, False, env, messages, taxonomy)
+        records = read_inputs(
+            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+        )
         if chosen is not None:
             hits = ranking.rank_by_profile(records, chosen, limit=limit)
         else:
@@ -837,6 +886,7 @@ def similar(
     json_flag: JsonOpt = False,
     output: OutputOpt = None,
     force: ForceOpt = False,
+    db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """List the papers nearest to one paper (TF-IDF cosine over title and abstract).
@@ -852,7 +902,9 @@ def similar(
         resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
         _check_output_early(output, force)
         taxonomy = load_topics(topics, env)
-        records = read_inputs(files, input_format, False, env, messages, taxonomy)
+        records = read_inputs(
+            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+        )
         target = ranking.find_record(records, paper)
         messages.info(f"papers like: {target.title}")
         _show_hits(
@@ -883,6 +935,133 @@ def _search_index(
         with contextlib.suppress(OSError):  # no cache: the next search builds it again
             arrays.save(str(path))
     return SearchIndex.with_arrays(records, arrays, taxonomy)
+
+
+@app.command()
+def add(
+    files: FilesArg = None,
+    input_format: FromOpt = InputFormat.auto,
+    include_replaced: ReplacedOpt = False,
+    topics: TopicsOpt = None,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Add listings to your library: parsed, tagged and merged with what is already there.
+
+    Adding the same listing again changes nothing; a paper seen in several listings is kept once.
+
+    Example: papertriage add examples/hf-papers-listing.txt
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        messages = Messages(env)
+        if not files and env.stdin_is_tty:
+            raise UsageError("add needs a listing", hint="e.g. papertriage add listing.txt")
+        library = open_library(env, db)
+        taxonomy = load_topics(topics, env)
+        records = read_inputs(files, input_format, include_replaced, env, messages, taxonomy)
+        result = library.add(records)  # type: ignore[attr-defined]
+        messages.info(
+            f"{library.path}: {result.new} new, {result.updated} updated, "  # type: ignore[attr-defined]
+            f"{result.unchanged} unchanged"
+        )
+
+    _run(body)
+
+
+class Status(StrEnum):
+    to_read = "to-read"
+    reading = "reading"
+    read = "read"
+    skip = "skip"
+
+
+@app.command()
+def mark(
+    papers: Annotated[list[str], typer.Argument(help="Paper ids (or unique prefixes).")],
+    status: Annotated[
+        Status | None, typer.Option("--status", "-s", help="The reading status to set.")
+    ] = None,
+    star: Annotated[
+        bool | None, typer.Option("--star/--unstar", help="Star or unstar.", show_default=False)
+    ] = None,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Set the reading status of papers in the library, or star them.
+
+    Example: papertriage mark 3ffe60e3 --status to-read --star
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        messages = Messages(env)
+        if status is None and star is None:
+            raise UsageError("nothing to mark", hint="give --status STATUS and/or --star")
+        library = open_library(env, db)
+        ids = [library.resolve(paper) for paper in papers]  # type: ignore[attr-defined]
+        library.mark(ids, status=status.value if status else None, starred=star)  # type: ignore[attr-defined]
+        messages.info(f"marked {len(ids)} paper(s)")
+
+    _run(body)
+
+
+@app.command()
+def note(
+    paper: Annotated[str, typer.Argument(help="Paper id (or a unique prefix).")],
+    text: Annotated[str, typer.Argument(help="The note.")],
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Attach a note to a paper in the library.
+
+    Example: papertriage note 3ffe60e3 "compare with the MoE baseline"
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        library = open_library(env, db)
+        library.note(library.resolve(paper), text)  # type: ignore[attr-defined]
+        Messages(env).info("noted")
+
+    _run(body)
+
+
+@app.command("show")
+def show_command(
+    paper: Annotated[str, typer.Argument(help="Paper id (or a unique prefix).")],
+    db: DbOpt = None,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Show one paper of the library in full: tags with evidence, status, notes, sources.
+
+    Example: papertriage show 3ffe60e3
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        library = open_library(env, db)
+        entry = library.entry(library.resolve(paper))  # type: ignore[attr-defined]
+        resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
+        if resolved == "table":
+            from papertriage.terminal import entry_view
+
+            show(entry_view(entry))
+        else:
+            data = entry.record.to_dict()
+            data.update(
+                status=entry.status,
+                starred=entry.starred,
+                first_seen=entry.first_seen,
+                notes=[{"created": c, "text": t} for c, t in entry.notes],
+                sources=[{"source": s, "position": p, "added": a} for s, p, a in entry.sources],
+            )
+            emit_objects([data], resolved, None, False, single=True)
+
+    _run(body)
 
 
 def main() -> None:

@@ -28,11 +28,12 @@ def display_name(path: str) -> str:
     return "<stdin>" if path == "-" else path
 
 
-def read_listing(path: str, options: ReadOptions) -> ParseReport:
-    """Parse one listing file ('-' for standard input) into a report."""
+def read_listing(path: str, options: ReadOptions, *, stdin: bytes | None = None) -> ParseReport:
+    """Parse one listing file ('-' for standard input, or `stdin` if already read) into a
+    report."""
     name = display_name(path)
     if path == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read() if stdin is None else stdin
         _check_bytes(name, data[:BINARY_SNIFF_BYTES], len(data))
         text, warning = _decode(name, data)
         report = parse_lines(

@@ -116,3 +116,56 @@ def _link_near_duplicates(titles: list[str], records: list[Record], groups: _Uni
 def _different_papers(a: Record, b: Record) -> bool:
     """Two different arXiv ids are two papers, however alike their titles ("Part I"/"Part II")."""
     return bool(a.arxiv_id and b.arxiv_id and a.arxiv_id.lower() != b.arxiv_id.lower())
+
+
+def combine(kept: Record, other: Record) -> Record:
+    """`kept` and `other` as one record: the richer one, its gaps filled from the other."""
+    return _combine(kept, other)
+
+
+class MergeIndex:
+    """Records already known, to find the one a new record duplicates (incrementally): by arXiv
+    id, by normalised title, or by a near-identical title within the same block of titles."""
+
+    def __init__(self) -> None:
+        self.by_arxiv: dict[str, str] = {}
+        self.by_title: dict[str, str] = {}
+        self.blocks: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
+
+    def add(self, key: str, record: Record) -> None:
+        title = normalize_title(record.title)
+        if record.arxiv_id:
+            self.by_arxiv.setdefault(record.arxiv_id.lower(), key)
+        self.by_title.setdefault(title, key)
+        for block in _blocks(title):
+            self.blocks[block].append((title, key, record.arxiv_id))
+
+    def find(self, record: Record) -> str | None:
+        if record.arxiv_id and record.arxiv_id.lower() in self.by_arxiv:
+            return self.by_arxiv[record.arxiv_id.lower()]
+        title = normalize_title(record.title)
+        found = self.by_title.get(title)
+        if found is not None:
+            return found
+        from rapidfuzz import fuzz
+
+        for block in _blocks(title):
+            candidates = self.blocks.get(block, ())
+            if len(candidates) > MAX_BLOCK:
+                continue
+            for other_title, key, arxiv_id in candidates:
+                if record.arxiv_id and arxiv_id and record.arxiv_id.lower() != arxiv_id.lower():
+                    continue
+                shorter, longer = sorted((len(title), len(other_title)))
+                if shorter < longer * 0.9:
+                    continue
+                if fuzz.ratio(title, other_title, score_cutoff=NEAR_DUPLICATE_SCORE):
+                    return key
+        return None
+
+
+def _blocks(title: str) -> list[str]:
+    words = title.split()
+    if len(words) < 3:
+        return []
+    return ["<" + " ".join(words[:3]), ">" + " ".join(words[-3:])]

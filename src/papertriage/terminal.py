@@ -206,3 +206,31 @@ def explanation(record: Record) -> Group:
         parts.append(Text.assemble("   ", highlighted(record.abstract, matched)))
     parts.append(Text(""))
     return Group(*parts)
+
+
+def entry_view(entry: Any) -> Group:
+    """A library paper in full: title, ids, state, tags with evidence, abstract, notes, sources."""
+    record = entry.record
+    state = entry.status or "no status"
+    if entry.starred:
+        state += ", starred"
+    parts: list[RenderableType] = [
+        Text(record.title, style="bold"),
+        Text.assemble(
+            ("id ", "dim"),
+            record.id,
+            ("   url ", "dim"),
+            record.url or "-",
+            ("   first seen ", "dim"),
+            entry.first_seen,
+        ),
+        Text.assemble(("state ", "dim"), state),
+    ]
+    if record.authors:
+        parts.append(Text(", ".join(record.authors), style="italic"))
+    parts.append(explanation(record))
+    for created, text in entry.notes:
+        parts.append(Text.assemble(("note ", "bold"), (created + "  ", "dim"), text))
+    for source, position, added in entry.sources:
+        parts.append(Text.assemble(("source ", "dim"), f"{source} #{position} (added {added})"))
+    return Group(*parts)

@@ -1,0 +1,174 @@
+"""The library: merging across listings, triage state, and nothing lost on a crash or a race."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from papertriage.models import Record
+from papertriage.parse import parse_text
+from papertriage.render import jsonl_lines
+from papertriage.store import Library, LibraryError
+from tests.conftest import EXAMPLE, GOLDEN
+from tests.test_cli import run
+
+ROOT = Path(__file__).parents[1]
+
+
+def example_records() -> list[Record]:
+    return parse_text(EXAMPLE.read_text(encoding="utf-8"), source="example.txt")
+
+
+def test_adding_twice_changes_nothing_and_overlaps_merge(tmp_path: Path) -> None:
+    library = Library(tmp_path / "lib.sqlite3")
+    records = example_records()
+    assert library.add(records, now="2026-01-01T00:00:00+00:00").new == 259
+    again = library.add(records, now="2026-01-02T00:00:00+00:00")
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 259)
+    # The same paper, now from an arXiv listing: one paper, richer, both sources kept.
+    fox = records[-1]
+    arxiv = Record.create(
+        fox.title,
+        fox.abstract,
+        arxiv_id="2411.05281v2",
+        authors=["Some Author"],
+        source="arxiv.txt",
+        position=7,
+    )
+    result = library.add([arxiv], now="2026-01-03T00:00:00+00:00")
+    assert (result.new, result.updated) == (0, 1)
+    entry = library.entry(fox.id)
+    assert entry.record.arxiv_id == "2411.05281" and entry.record.authors == ("Some Author",)
+    assert entry.record.id == fox.id  # ids never change once stored
+    assert entry.first_seen == "2026-01-01T00:00:00+00:00"
+    assert [s[0] for s in entry.sources] == ["example.txt", "arxiv.txt"]
+    assert len(library.records()) == 259
+
+
+def test_state_notes_and_prefixes(tmp_path: Path) -> None:
+    library = Library(tmp_path / "lib.sqlite3")
+    records = example_records()
+    library.add(records)
+    paper = library.resolve(records[0].id[:7])
+    library.mark([paper], status="read", starred=True)
+    library.note(paper, "good")
+    entry = library.entry(paper)
+    assert (entry.status, entry.starred, [t for _, t in entry.notes]) == ("read", True, ["good"])
+    with pytest.raises(Exception, match="unknown status 'done'"):
+        library.mark([paper], status="done")
+    with pytest.raises(Exception, match="no paper with id 'zzzz'"):
+        library.resolve("zzzz")
+
+
+def test_a_foreign_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("my precious notes\n")
+    with pytest.raises(LibraryError, match="not a papertriage library"):
+        Library(path).add(example_records())
+    assert path.read_text() == "my precious notes\n"
+
+
+def test_a_newer_schema_asks_for_an_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "lib.sqlite3"
+    Library(path).add(example_records()[:1])
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    with pytest.raises(LibraryError, match="schema version 99, newer than this papertriage"):
+        Library(path).records()
+
+
+def _add_process(
+    listing: Path, db: Path, env: dict[str, str], output: int = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "papertriage", "add", str(listing), "--db", str(db), "-q"],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=output,
+        text=True,
+    )
+
+
+def big_listing(tmp_path: Path, copies: int) -> Path:
+    base = example_records()
+    records = [
+        r.with_changes(id=f"2501.{n:05d}", arxiv_id=f"2501.{n:05d}", title=f"{r.title} ({n})")
+        for n, r in enumerate(base * copies)
+    ]
+    path = tmp_path / f"big{copies}.jsonl"
+    path.write_text("".join(jsonl_lines(records)))
+    return path
+
+
+def test_a_killed_add_leaves_the_library_as_it_was(tmp_path: Path) -> None:
+    db = tmp_path / "lib.sqlite3"
+    library = Library(db)
+    library.add(example_records())
+    before = sorted(r.id for r in library.records())
+    library.close()
+    listing = big_listing(tmp_path, 40)  # ~10k papers: long enough to kill mid-add
+    env = {**os.environ, "PAPERTRIAGE_HOME": str(tmp_path / "home"), "PAPERTRIAGE_WORKERS": "1"}
+    process = _add_process(listing, db, env, subprocess.DEVNULL)
+    # Kill it once its transaction is writing: the write-ahead log starts to grow.
+    wal = db.with_name(db.name + "-wal")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if wal.exists() and wal.stat().st_size > 100_000:
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the add finished before it could be killed"
+    after = Library(db)
+    assert sorted(r.id for r in after.records()) == before
+    assert after.connect().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_two_adds_at_once_both_succeed(tmp_path: Path) -> None:
+    db = tmp_path / "lib.sqlite3"
+    first, second = big_listing(tmp_path, 3), tmp_path / "other.jsonl"
+    second.write_text(
+        "".join(
+            jsonl_lines(
+                r.with_changes(title=f"Another Paper On {r.title}") for r in example_records()
+            )
+        )
+    )
+    env = {**os.environ, "PAPERTRIAGE_HOME": str(tmp_path / "home")}
+    processes = [_add_process(first, db, env), _add_process(second, db, env)]
+    for process in processes:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    assert len(Library(db).records()) == 259 * 3 + 259
+
+
+def test_commands_use_the_library_when_no_file_is_given(tmp_path: Path, monkeypatch) -> None:
+    db = tmp_path / "lib.sqlite3"
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(db))
+    code, out, err = run("search", "experts")
+    assert code == 2 and "the library is empty" in err
+    assert run("add", str(GOLDEN / "hf-page.txt"), "-q") == (0, "", "")
+    code, out, err = run("search", "experts", "--json")
+    assert code == 0 and json.loads(out)[0]["tags"] == ["moe"]
+    assert f"{db}: 4 papers in the library" in err
+    paper = json.loads(out)[0]["id"]
+    assert run("mark", paper[:6], "--status", "reading", "--star", "-q")[0] == 0
+    assert run("note", paper[:6], "look at the load balancing", "-q")[0] == 0
+    code, out, _ = run("show", paper[:6], "--json")
+    shown = json.loads(out)
+    assert (shown["status"], shown["starred"]) == ("reading", True)
+    assert [n["text"] for n in shown["notes"]] == ["look at the load balancing"]
+    code, _, err = run("mark", paper[:6])
+    assert code == 2 and "nothing to mark" in err
+    assert run("filter", "--tag", "gnn", "-q")[1].count("\n") == 1
