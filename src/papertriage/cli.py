@@ -1064,5 +1064,106 @@ def show_command(
     _run(body)
 
 
+class ExportFormat(StrEnum):
+    md = "md"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    bibtex = "bibtex"
+
+
+class GroupBy(StrEnum):
+    tag = "tag"
+    status = "status"
+    none = "none"
+
+
+@app.command()
+def export(
+    files: FilesArg = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = (
+        ExportFormat.md
+    ),
+    group_by: Annotated[
+        GroupBy, typer.Option("--group-by", help="Sections of a Markdown reading list.")
+    ] = GroupBy.tag,
+    query: Annotated[
+        str | None,
+        typer.Option("--search", "-S", show_default=False, help="Only papers matching a query."),
+    ] = None,
+    tag: TagOpt = None,
+    not_tag: NotTagOpt = None,
+    status: Annotated[
+        list[Status] | None,
+        typer.Option("--status", help="Only papers with this status (repeatable)."),
+    ] = None,
+    starred: Annotated[bool, typer.Option("--starred", help="Only starred papers.")] = False,
+    title: Annotated[str, typer.Option("--title", help="Heading of the reading list.")] = (
+        "Reading list"
+    ),
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write a reading list (Markdown, grouped by topic), a bibliography or data.
+
+    Reads the library when no file is given; filters as `search` and `filter` do.
+
+    Example: papertriage export --format md --group-by tag -o reading-list.md
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        from datetime import date
+
+        from papertriage import export as exporting
+
+        messages = Messages(env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        _check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
+        records = read_inputs(
+            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+        )
+        states = open_library(env, db).states() if not files else {}  # type: ignore[attr-defined]
+        if query:
+            from papertriage.search import SearchIndex
+
+            hits = SearchIndex.build(records, taxonomy).search(query, limit=None)
+            records = [hit.record for hit in hits]
+        wanted_status = {s.value for s in status or ()}
+        items = []
+        for record in records:
+            state, star, notes = states.get(record.id, (None, False, ()))
+            if set(tag or ()) - set(record.tags) or set(not_tag or ()) & set(record.tags):
+                continue
+            if (wanted_status and state not in wanted_status) or (starred and not star):
+                continue
+            items.append(exporting.Item(record, state, star, notes))
+        messages.info(f"{len(items)} papers exported")
+        if fmt is ExportFormat.md:
+            chunks: Iterable[str] = exporting.markdown_reading_list(
+                items, group_by=group_by.value, title=title, date=date.today().isoformat()
+            )
+        elif fmt is ExportFormat.bibtex:
+            chunks = exporting.bibtex_entries(items)
+        elif fmt is ExportFormat.csv:
+            from papertriage.render import csv_lines
+
+            chunks = csv_lines([item.record for item in items])
+        else:
+            from papertriage.render import object_chunks
+
+            chunks = object_chunks([item.to_dict() for item in items], fmt.value)
+        _write_or_save(chunks, output, force)
+        if not items:
+            raise typer.Exit(int(ExitCode.NO_RESULTS))
+
+    _run(body)
+
+
 def main() -> None:
     app()

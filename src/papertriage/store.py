@@ -239,6 +239,19 @@ class Library:
             for row in db.execute("SELECT record FROM papers ORDER BY first_seen, rowid")
         ]
 
+    def states(self) -> dict[str, tuple[str | None, bool, tuple[str, ...]]]:
+        """id -> (status, starred, notes) for every paper."""
+        if not self.exists():
+            return {}
+        db = self.connect()
+        notes: dict[str, list[str]] = {}
+        for paper_id, text in db.execute("SELECT paper_id, text FROM notes ORDER BY rowid"):
+            notes.setdefault(paper_id, []).append(text)
+        return {
+            paper_id: (status, bool(starred), tuple(notes.get(paper_id, ())))
+            for paper_id, status, starred in db.execute("SELECT id, status, starred FROM papers")
+        }
+
     def resolve(self, wanted: str) -> str:
         """The id of the paper whose id (or arXiv id) is `wanted`, or starts with it."""
         db = self.connect()

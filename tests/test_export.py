@@ -1,0 +1,100 @@
+"""export: Markdown reading lists that render as written, BibTeX a parser accepts, data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import bibtexparser
+from markdown_it import MarkdownIt
+
+from papertriage.export import Item, bibtex_entries, groups, markdown_reading_list
+from papertriage.models import Record
+from tests.conftest import GOLDEN
+from tests.test_cli import run
+
+HF = str(GOLDEN / "hf-page.txt")
+
+
+def items() -> list[Item]:
+    return [
+        Item(
+            Record.create(
+                "Routing *Experts* <i>fast</i>",
+                "We route. Then we <b>win</b>.",
+                arxiv_id="2402.00001",
+                tags=["moe", "llm"],
+                authors=["A. Author"],
+                date="2024-02-01",
+                categories=["cs.LG"],
+            ),
+            "read",
+            True,
+            ("see §3",),
+        ),
+        Item(
+            Record.create("# Graph Nets & {Braces} 100%", "Message passing.", tags=["gnn"]),
+            "to-read",
+        ),
+        Item(Record.create("No Tags Here", "")),
+    ]
+
+
+def test_groups_by_tag_status_and_none() -> None:
+    assert [(name, len(members)) for name, members in groups(items(), "tag")] == [
+        ("gnn", 1),
+        ("llm", 1),
+        ("moe", 1),
+        ("untagged", 1),
+    ]
+    assert [name for name, _ in groups(items(), "status")] == ["to-read", "read", "no status"]
+    assert [len(m) for _, m in groups(items(), "none")] == [3]
+
+
+def test_markdown_is_commonmark_that_shows_titles_as_written() -> None:
+    text = "".join(markdown_reading_list(items(), group_by="tag", date="2026-11-27"))
+    html = MarkdownIt("commonmark").render(text)
+    assert html.startswith("<h1>Reading list</h1>\n<p>2026-11-27 · 3 papers</p>")
+    assert "<h2>moe (1)</h2>" in html and "<h2>untagged (1)</h2>" in html
+    assert (
+        '<a href="https://arxiv.org/abs/2402.00001">Routing *Experts* &lt;i&gt;fast&lt;/i&gt;</a>'
+        in html
+    )
+    assert "# Graph Nets &amp; {Braces} 100%" in html  # not a heading, nothing eaten
+    assert "<i>" not in html and "<b>" not in html  # user text never becomes markup
+    assert "[x] " in html and "[ ] " in html  # read papers are checked
+    # One per listed paper with an abstract: the moe+llm paper is listed under both tags.
+    assert html.count("<details><summary>Abstract</summary>") == 3
+    assert "We route. Then we &lt;b&gt;win&lt;/b&gt;." in html
+
+
+def test_bibtex_is_accepted_by_a_parser() -> None:
+    text = "".join(bibtex_entries(items()))
+    library = bibtexparser.parse_string(text)
+    assert not library.failed_blocks
+    first = library.entries[0]
+    assert first.key == "arXiv:2402.00001"
+    assert first["eprint"] == "2402.00001" and first["archivePrefix"] == "arXiv"
+    assert first["year"] == "2024" and first["primaryClass"] == "cs.LG"
+    assert len(library.entries) == 3
+
+
+def test_export_command_from_files_and_from_the_library(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "list.md"
+    code, out, _ = run("export", HF, "-o", str(target), "-q")
+    assert (code, out) == (0, "")
+    assert target.read_text().startswith("# Reading list\n")
+    assert run("export", HF, "-o", str(target), "-q")[0] == 3  # never overwritten silently
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(tmp_path / "lib.sqlite3"))
+    run("add", HF, "-q")
+    code, out, _ = run("export", "--format", "jsonl", "-q")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 4 and {"status", "starred", "notes"} <= set(rows[0])
+    paper = rows[0]["id"]
+    run("mark", paper, "--status", "read", "--star", "-q")
+    code, out, _ = run("export", "--starred", "--format", "json", "-q")
+    assert [r["id"] for r in json.loads(out)] == [paper]
+    code, out, _ = run("export", "--status", "to-read", "-q")
+    assert code == 1  # nothing to read yet: like grep
+    code, out, _ = run("export", "--search", "message passing", "--format", "jsonl", "-q")
+    assert [json.loads(line)["tags"] for line in out.splitlines()] == [["gnn"]]
