@@ -172,3 +172,27 @@ def test_commands_use_the_library_when_no_file_is_given(tmp_path: Path, monkeypa
     code, _, err = run("mark", paper[:6])
     assert code == 2 and "nothing to mark" in err
     assert run("filter", "--tag", "gnn", "-q")[1].count("\n") == 1
+
+
+def test_new_lists_only_what_the_library_lacks_and_backup_copies(
+    tmp_path: Path, monkeypatch
+) -> None:
+    db = tmp_path / "lib.sqlite3"
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(db))
+    run("add", str(GOLDEN / "arxiv-email.txt"), "-q")
+    code, out, err = run("new", str(GOLDEN / "arxiv-email.txt"), str(GOLDEN / "arxiv-list.txt"))
+    assert code == 0
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [
+        "2411.00010",
+        "2411.00011",
+        "2411.00005",
+    ]
+    assert "3 of 6 papers are new" in err
+    assert run("new", str(GOLDEN / "arxiv-email.txt"), "-q")[0] == 1
+    copy = tmp_path / "copy.sqlite3"
+    assert run("backup", str(copy), "-q") == (0, "", "")
+    assert sorted(r.id for r in Library(copy).records()) == sorted(
+        r.id for r in Library(db).records()
+    )
+    code, _, err = run("backup", str(copy))
+    assert code == 3 and "already exists (use --force to replace it)" in err

@@ -1064,6 +1064,60 @@ def show_command(
     _run(body)
 
 
+@app.command()
+def new(
+    files: FilesArg = None,
+    input_format: FromOpt = InputFormat.auto,
+    topics: TopicsOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """List the papers of a listing that are not in your library yet (the daily view).
+
+    Example: papertriage new examples/hf-papers-listing.txt
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        messages = Messages(env)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        records = read_inputs(files, input_format, False, env, messages, taxonomy)
+        fresh = open_library(env, db).unknown(records)  # type: ignore[attr-defined]
+        messages.info(f"{len(fresh)} of {len(records)} papers are new")
+        emit_records(fresh, resolved, output, force, env)
+        if not fresh:
+            raise typer.Exit(int(ExitCode.NO_RESULTS))
+
+    _run(body)
+
+
+@app.command()
+def backup(
+    path: Annotated[str, typer.Argument(help="Where to write the copy.")],
+    force: ForceOpt = False,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write a consistent copy of your library, even while it is in use.
+
+    Example: papertriage backup library-backup.sqlite3
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        library = open_library(env, db)
+        library.backup(path, force=force)  # type: ignore[attr-defined]
+        Messages(env).info(f"backed up {library.path} to {path}")  # type: ignore[attr-defined]
+
+    _run(body)
+
+
 class ExportFormat(StrEnum):
     md = "md"
     json = "json"

@@ -300,6 +300,34 @@ class Library:
             Record.from_dict(json.loads(row[0])), row[1], row[2], bool(row[3]), sources, notes
         )  # type: ignore[arg-type]
 
+    def unknown(self, records: Sequence[Record]) -> list[Record]:
+        """The records the library does not have yet (by the same rules as `add` merges)."""
+        index = MergeIndex()
+        for record in self.records():
+            index.add(record.id, record)
+        return [record for record in records if index.find(record) is None]
+
+    def backup(self, target: str | os.PathLike[str], *, force: bool = False) -> None:
+        """A consistent copy of the library (SQLite's online backup), written atomically."""
+        from papertriage.errors import OutputError
+
+        destination = Path(target)
+        if destination.exists() and not force:
+            raise OutputError(f"{destination}: already exists", hint="use --force to replace it")
+        if not self.exists():
+            raise LibraryError(f"{self.path}: there is no library yet", hint="add a listing first")
+        temporary = destination.with_name(f".{destination.name}.tmp")
+        try:
+            copy = sqlite3.connect(temporary)
+            with copy:
+                self.connect().backup(copy)
+            copy.close()
+            os.replace(temporary, destination)
+        except (OSError, sqlite3.Error) as error:
+            if temporary.exists():
+                temporary.unlink()
+            raise OutputError(f"{destination}: cannot write the backup: {error}") from None
+
     # -- triage state ------------------------------------------------------------------------
 
     def mark(
