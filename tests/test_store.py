@@ -196,3 +196,24 @@ def test_new_lists_only_what_the_library_lacks_and_backup_copies(
     )
     code, _, err = run("backup", str(copy))
     assert code == 3 and "already exists (use --force to replace it)" in err
+
+
+def test_a_changed_taxonomy_retags_the_library(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(tmp_path / "lib.sqlite3"))
+    run("add", str(GOLDEN / "hf-page.txt"), "-q")
+    _, out, _ = run("filter", "--tag", "moe", "-q")
+    assert out.count("\n") == 1
+    topics = tmp_path / "t.yaml"
+    topics.write_text(
+        "drop: [moe]\ntopics:\n  heads:\n    name: Heads\n    phrases: [attention heads]\n"
+    )
+    code, out, err = run("filter", "--tag", "heads", "--topics", str(topics))
+    assert code == 0 and "re-tagging 4 papers of the library" in err
+    assert [json.loads(line)["title"] for line in out.splitlines()] == [
+        "Pruning Attention Heads Without Retraining"
+    ]
+    # Stored: the next command with the same taxonomy does not re-tag again.
+    _, _, err = run("filter", "--tag", "heads", "--topics", str(topics))
+    assert "re-tagging" not in err
+    assert run("retag", "-q")[0] == 0  # back to the default taxonomy
+    assert run("filter", "--tag", "moe", "-q")[1].count("\n") == 1

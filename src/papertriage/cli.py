@@ -241,12 +241,12 @@ def read_inputs(
     if not files:
         # Nothing named: the library, when the command can use it and nothing is piped in.
         if env.stdin_is_tty and library_ok:
-            return _library_records(env, db, messages)
+            return _library_records(env, db, messages, taxonomy)
         if env.stdin_is_tty:
             raise UsageError("no listing given", hint="name a file, or pipe one into stdin")
         stdin = sys.stdin.buffer.read()
         if not stdin.strip() and library_ok:
-            return _library_records(env, db, messages)
+            return _library_records(env, db, messages, taxonomy)
         files = ["-"]
     options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
     records: list[Record] = []
@@ -272,7 +272,9 @@ def open_library(env: Env, db: str | None) -> object:
     return Library(db or default_library_path(env.environ, env.dirs.data))
 
 
-def _library_records(env: Env, db: str | None, messages: Messages) -> list[Record]:
+def _library_records(
+    env: Env, db: str | None, messages: Messages, taxonomy: Taxonomy | None = None
+) -> list[Record]:
     library = open_library(env, db)
     records = library.records()  # type: ignore[attr-defined]
     if not records:
@@ -280,8 +282,22 @@ def _library_records(env: Env, db: str | None, messages: Messages) -> list[Recor
             "no listing given and the library is empty",
             hint="name a listing file, or add one with `papertriage add FILE`",
         )
+    if taxonomy is not None and library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
+        records = _retag(library, records, taxonomy, messages)
     messages.info(f"{library.path}: {len(records)} papers in the library")  # type: ignore[attr-defined]
     return records
+
+
+def _retag(
+    library: object, records: list[Record], taxonomy: Taxonomy, messages: Messages
+) -> list[Record]:
+    """Tags of the whole library recomputed with `taxonomy`, stored, and returned."""
+    from papertriage.tag import Tagger
+
+    messages.info(f"re-tagging {len(records)} papers of the library with the current taxonomy")
+    tagged = Tagger(taxonomy).tag(records)
+    library.set_tags(tagged, taxonomy.content_hash())  # type: ignore[attr-defined]
+    return tagged
 
 
 def _read_one(
@@ -961,7 +977,10 @@ def add(
         library = open_library(env, db)
         taxonomy = load_topics(topics, env)
         records = read_inputs(files, input_format, include_replaced, env, messages, taxonomy)
-        result = library.add(records)  # type: ignore[attr-defined]
+        stored = library.taxonomy_hash()  # type: ignore[attr-defined]
+        if stored is not None and stored != taxonomy.content_hash():
+            _retag(library, library.records(), taxonomy, messages)  # type: ignore[attr-defined]
+        result = library.add(records, taxonomy_hash=taxonomy.content_hash())  # type: ignore[attr-defined]
         messages.info(
             f"{library.path}: {result.new} new, {result.updated} updated, "  # type: ignore[attr-defined]
             f"{result.unchanged} unchanged"
@@ -1114,6 +1133,31 @@ def backup(
         library = open_library(env, db)
         library.backup(path, force=force)  # type: ignore[attr-defined]
         Messages(env).info(f"backed up {library.path} to {path}")  # type: ignore[attr-defined]
+
+    _run(body)
+
+
+@app.command()
+def retag(
+    topics: TopicsOpt = None,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Recompute the tags of every paper in the library with the current taxonomy.
+
+    Commands that read the library do this by themselves when the taxonomy has changed.
+
+    Example: papertriage retag --topics my-topics.yaml
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        messages = Messages(env)
+        library = open_library(env, db)
+        records = library.records()  # type: ignore[attr-defined]
+        if not records:
+            raise UsageError("the library is empty", hint="add a listing first")
+        _retag(library, records, load_topics(topics, env), messages)
 
     _run(body)
 

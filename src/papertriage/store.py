@@ -68,8 +68,13 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
             db.execute("\n".join(lines))
 
 
+def _migration_2(db: sqlite3.Connection) -> None:
+    # Settings of the library as a whole, e.g. the hash of the taxonomy its tags come from.
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
 # Each migration takes the schema from version i to i + 1; append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
 
 
 @dataclass(frozen=True)
@@ -167,13 +172,24 @@ class Library:
 
     # -- adding ------------------------------------------------------------------------------
 
-    def add(self, records: Sequence[Record], *, now: str | None = None) -> AddResult:
+    def add(
+        self,
+        records: Sequence[Record],
+        *,
+        now: str | None = None,
+        taxonomy_hash: str | None = None,
+    ) -> AddResult:
         """Merge records into the library in one transaction: all of them, or none."""
         db = self.connect()
         when = now or _now()
         db.execute("BEGIN IMMEDIATE")  # one writer at a time; others wait (busy timeout)
         try:
             result = self._add(db, records, when)
+            if taxonomy_hash is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('taxonomy', ?)",
+                    (taxonomy_hash,),
+                )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -299,6 +315,24 @@ class Library:
         return Entry(
             Record.from_dict(json.loads(row[0])), row[1], row[2], bool(row[3]), sources, notes
         )  # type: ignore[arg-type]
+
+    def taxonomy_hash(self) -> str | None:
+        """The content hash of the taxonomy the stored tags come from."""
+        if not self.exists():
+            return None
+        row = self.connect().execute("SELECT value FROM meta WHERE key = 'taxonomy'").fetchone()
+        return str(row[0]) if row else None
+
+    def set_tags(self, records: Sequence[Record], taxonomy_hash: str) -> int:
+        """Store new tags for papers already in the library (one transaction); the count."""
+        db = self.connect()
+        with _transaction(db):
+            for record in records:
+                db.execute("UPDATE papers SET record = ? WHERE id = ?", (_json(record), record.id))
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('taxonomy', ?)", (taxonomy_hash,)
+            )
+        return len(records)
 
     def unknown(self, records: Sequence[Record]) -> list[Record]:
         """The records the library does not have yet (by the same rules as `add` merges)."""
