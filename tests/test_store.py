@@ -217,3 +217,35 @@ def test_a_changed_taxonomy_retags_the_library(tmp_path: Path, monkeypatch) -> N
     assert "re-tagging" not in err
     assert run("retag", "-q")[0] == 0  # back to the default taxonomy
     assert run("filter", "--tag", "moe", "-q")[1].count("\n") == 1
+
+
+def test_an_old_library_is_migrated_in_place(tmp_path: Path) -> None:
+    from papertriage.store import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[0](db)  # a library made by the first schema
+    db.execute("PRAGMA user_version = 1")
+    db.execute(
+        "INSERT INTO papers (id, norm_title, record, first_seen) VALUES (?, ?, ?, ?)",
+        ("abc", "a paper", json.dumps(Record.create("A Paper").to_dict()), "2025-01-01"),
+    )
+    db.close()
+    library = Library(path)
+    assert [r.title for r in library.records()] == ["A Paper"]
+    assert library.connect().execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert library.taxonomy_hash() is None  # the meta table exists now
+
+
+def test_status_and_starred_filters(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(tmp_path / "lib.sqlite3"))
+    run("add", str(GOLDEN / "hf-page.txt"), "-q")
+    _, out, _ = run("search", "pruning", "--json", "-q")
+    pruning = json.loads(out)[0]["id"]
+    run("mark", pruning, "--status", "reading", "--star", "-q")
+    code, out, _ = run("search", "heads OR experts", "--status", "reading", "--json", "-q")
+    assert code == 0 and [h["id"] for h in json.loads(out)] == [pruning]
+    assert run("filter", "--starred", "-q")[1].count("\n") == 1
+    assert run("filter", "--status", "read", "-q")[0] == 1
+    code, _, err = run("filter", "--status", "done")
+    assert code == 2 and "unknown status 'done'" in err

@@ -132,6 +132,16 @@ DbOpt = Annotated[
     ),
 ]
 
+StatusFilterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--status",
+        help="Only papers with this reading status in the library "
+        "(to-read, reading, read, skip; repeatable).",
+    ),
+]
+StarredOpt = Annotated[bool, typer.Option("--starred", help="Only papers starred in the library.")]
+
 MAX_WARNINGS_SHOWN = 10
 
 
@@ -286,6 +296,26 @@ def _library_records(
         records = _retag(library, records, taxonomy, messages)
     messages.info(f"{library.path}: {len(records)} papers in the library")  # type: ignore[attr-defined]
     return records
+
+
+def _by_state(
+    records: list[Record], statuses: list[str] | None, starred: bool, env: Env, db: str | None
+) -> list[Record]:
+    """Records whose reading state in the library matches (all of them, without filters)."""
+    if not statuses and not starred:
+        return records
+    from papertriage.store import STATUSES
+
+    for status in statuses or ():
+        if status not in STATUSES:
+            raise UsageError(f"unknown status {status!r}", hint=f"one of {', '.join(STATUSES)}")
+    states = open_library(env, db).states()  # type: ignore[attr-defined]
+    kept = []
+    for record in records:
+        status, star, _ = states.get(record.id, (None, False, ()))
+        if (not statuses or status in statuses) and (star or not starred):
+            kept.append(record)
+    return kept
 
 
 def _retag(
@@ -704,6 +734,8 @@ def search(
     json_flag: JsonOpt = False,
     output: OutputOpt = None,
     force: ForceOpt = False,
+    status: StatusFilterOpt = None,
+    starred: StarredOpt = False,
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -727,7 +759,9 @@ def search(
         records = read_inputs(
             files, input_format, False, env, messages, taxonomy, entries, db=db, library_ok=True
         )
-        index = _search_index(records, taxonomy, entries, env)
+        records = _by_state(records, status, starred, env, db)
+        cached = entries if not (status or starred) else []  # a cached index covers whole files
+        index = _search_index(records, taxonomy, cached, env)
         hits = index.search(
             parsed, limit=limit, min_score=min_score, tags=tag or (), not_tags=not_tag or ()
         )
@@ -785,6 +819,8 @@ def filter_command(
     json_flag: JsonOpt = False,
     output: OutputOpt = None,
     force: ForceOpt = False,
+    status: StatusFilterOpt = None,
+    starred: StarredOpt = False,
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -811,6 +847,7 @@ def filter_command(
         records = read_inputs(
             files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
         )
+        records = _by_state(records, status, starred, env, db)
         kept = [
             r
             for r in records
