@@ -249,3 +249,22 @@ def test_status_and_starred_filters(tmp_path: Path, monkeypatch) -> None:
     assert run("filter", "--status", "read", "-q")[0] == 1
     code, _, err = run("filter", "--status", "done")
     assert code == 2 and "unknown status 'done'" in err
+
+
+def test_a_large_library_keeps_its_search_index_until_it_changes(
+    tmp_path: Path, monkeypatch
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("PAPERTRIAGE_HOME", str(home))
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(tmp_path / "lib.sqlite3"))
+    assert run("add", str(big_listing(tmp_path, 21)), "-q")[0] == 0  # 5,439 papers
+    first = run("search", "mixture of experts", "--json", "-q")
+    [index] = (home / "cache" / "tagged").glob("*.index.npz")
+    assert run("search", "mixture of experts", "--json", "-q") == first
+    assert list((home / "cache" / "tagged").glob("*.index.npz")) == [index]  # reused
+    run("mark", json.loads(first[1])[0]["id"], "--star", "-q")  # state only: same index
+    run("search", "mixture of experts", "--json", "-q")
+    assert len(list((home / "cache" / "tagged").glob("*.index.npz"))) == 1
+    run("add", str(GOLDEN / "hf-page.txt"), "-q")  # new papers: a new index
+    run("search", "mixture of experts", "--json", "-q")
+    assert len(list((home / "cache" / "tagged").glob("*.index.npz"))) == 2

@@ -251,12 +251,12 @@ def read_inputs(
     if not files:
         # Nothing named: the library, when the command can use it and nothing is piped in.
         if env.stdin_is_tty and library_ok:
-            return _library_records(env, db, messages, taxonomy)
+            return _library_records(env, db, messages, taxonomy, cache_entries)
         if env.stdin_is_tty:
             raise UsageError("no listing given", hint="name a file, or pipe one into stdin")
         stdin = sys.stdin.buffer.read()
         if not stdin.strip() and library_ok:
-            return _library_records(env, db, messages, taxonomy)
+            return _library_records(env, db, messages, taxonomy, cache_entries)
         files = ["-"]
     options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
     records: list[Record] = []
@@ -283,7 +283,11 @@ def open_library(env: Env, db: str | None) -> object:
 
 
 def _library_records(
-    env: Env, db: str | None, messages: Messages, taxonomy: Taxonomy | None = None
+    env: Env,
+    db: str | None,
+    messages: Messages,
+    taxonomy: Taxonomy | None = None,
+    cache_entries: list[str] | None = None,
 ) -> list[Record]:
     library = open_library(env, db)
     records = library.records()  # type: ignore[attr-defined]
@@ -294,6 +298,14 @@ def _library_records(
         )
     if taxonomy is not None and library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
         records = _retag(library, records, taxonomy, messages)
+    if cache_entries is not None and taxonomy is not None:
+        # Names the library's content for the search index cache: it changes with every write.
+        from papertriage.cache import code_fingerprint
+
+        cache_entries.append(
+            f"library:{library.path.resolve()}:{library.version()}:"  # type: ignore[attr-defined]
+            f"{taxonomy.content_hash()}:{code_fingerprint()}"
+        )
     messages.info(f"{library.path}: {len(records)} papers in the library")  # type: ignore[attr-defined]
     return records
 

@@ -185,6 +185,8 @@ class Library:
         db.execute("BEGIN IMMEDIATE")  # one writer at a time; others wait (busy timeout)
         try:
             result = self._add(db, records, when)
+            if result.new or result.updated:
+                _bump_version(db)
             if taxonomy_hash is not None:
                 db.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('taxonomy', ?)",
@@ -323,6 +325,13 @@ class Library:
         row = self.connect().execute("SELECT value FROM meta WHERE key = 'taxonomy'").fetchone()
         return str(row[0]) if row else None
 
+    def version(self) -> int:
+        """A number that changes whenever the papers change (not their reading state)."""
+        if not self.exists():
+            return 0
+        row = self.connect().execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return int(row[0]) if row else 0
+
     def set_tags(self, records: Sequence[Record], taxonomy_hash: str) -> int:
         """Store new tags for papers already in the library (one transaction); the count."""
         db = self.connect()
@@ -406,6 +415,13 @@ class _transaction:
 
     def __exit__(self, kind: object, *_: object) -> None:
         self.db.execute("ROLLBACK" if kind else "COMMIT")
+
+
+def _bump_version(db: sqlite3.Connection) -> None:
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES ('version', '1') ON CONFLICT (key) "
+        "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
 
 
 def _json(record: Record) -> str:
