@@ -268,3 +268,22 @@ def test_a_large_library_keeps_its_search_index_until_it_changes(
     run("add", str(GOLDEN / "hf-page.txt"), "-q")  # new papers: a new index
     run("search", "mixture of experts", "--json", "-q")
     assert len(list((home / "cache" / "tagged").glob("*.index.npz"))) == 2
+
+
+def test_export_then_add_into_an_empty_library_round_trips_the_state(
+    tmp_path: Path, monkeypatch
+) -> None:
+    first = tmp_path / "first.sqlite3"
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(first))
+    run("add", str(GOLDEN / "arxiv-email.txt"), "-q")
+    run("mark", "2303.10001", "--status", "read", "--star", "-q")
+    run("note", "2303.10002", "four bits!", "-q")
+    exported = tmp_path / "export.jsonl"
+    assert run("export", "--format", "jsonl", "-o", str(exported), "-q")[0] == 0
+    second = tmp_path / "second.sqlite3"
+    assert run("add", str(exported), "--db", str(second), "-q")[0] == 0
+    assert run("add", str(exported), "--db", str(second), "-q")[0] == 0  # twice: no new notes
+    _, again, _ = run("export", "--format", "jsonl", "--db", str(second), "-q")
+    assert [json.loads(line) for line in again.splitlines()] == [
+        json.loads(line) for line in exported.read_text().splitlines()
+    ]

@@ -330,6 +330,32 @@ def _by_state(
     return kept
 
 
+def _exported_states(files: list[str]) -> dict[str, tuple[str | None, bool, list[str]]]:
+    """Reading state carried by papertriage JSON Lines exports (status, starred, notes)."""
+    import json
+
+    states: dict[str, tuple[str | None, bool, list[str]]] = {}
+    for path in files:
+        if path == "-" or not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            for line in handle:
+                if not line.startswith("{"):
+                    break  # not JSON Lines: a raw listing carries no state
+                try:
+                    data = json.loads(line)
+                except json.JSONDecodeError:
+                    break
+                if (
+                    isinstance(data, dict)
+                    and "id" in data
+                    and (data.get("status") or data.get("starred") or data.get("notes"))
+                ):
+                    notes = [n for n in data.get("notes") or [] if isinstance(n, str)]
+                    states[str(data["id"])] = (data.get("status"), bool(data.get("starred")), notes)
+    return states
+
+
 def _retag(
     library: object, records: list[Record], taxonomy: Taxonomy, messages: Messages
 ) -> list[Record]:
@@ -1030,6 +1056,15 @@ def add(
         if stored is not None and stored != taxonomy.content_hash():
             _retag(library, library.records(), taxonomy, messages)  # type: ignore[attr-defined]
         result = library.add(records, taxonomy_hash=taxonomy.content_hash())  # type: ignore[attr-defined]
+        states = _exported_states(files or [])
+        if states:  # an export of a library: bring its reading state along
+            library.restore_state(  # type: ignore[attr-defined]
+                {
+                    result.stored_ids[i]: state
+                    for i, state in states.items()
+                    if i in result.stored_ids
+                }
+            )
         messages.info(
             f"{library.path}: {result.new} new, {result.updated} updated, "  # type: ignore[attr-defined]
             f"{result.unchanged} unchanged"

@@ -82,6 +82,7 @@ class AddResult:
     new: int
     updated: int
     unchanged: int
+    stored_ids: dict[str, str] = field(default_factory=dict)  # record id -> id in the library
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,9 @@ class Library:
         for paper_id, record in existing.items():
             index.add(paper_id, record)
         new = updated = unchanged = 0
+        stored_ids: dict[str, str] = {}
         for record in records:
+            original_id = record.id
             match = index.find(record)
             if match is None:
                 paper_id = record.id
@@ -243,7 +246,8 @@ class Library:
                 "VALUES (?, ?, ?, ?)",
                 (paper_id, record.source, record.position, when),
             )
-        return AddResult(new, updated, unchanged)
+            stored_ids[original_id] = paper_id
+        return AddResult(new, updated, unchanged, stored_ids)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -394,6 +398,27 @@ class Library:
             db.execute("ROLLBACK")
             raise
         return len(ids)
+
+    def restore_state(self, states: dict[str, tuple[str | None, bool, list[str]]]) -> None:
+        """Status, star and notes for papers (from an export), in one transaction; notes the
+        paper already has are not added twice."""
+        db = self.connect()
+        with _transaction(db):
+            for paper_id, (status, starred, notes) in states.items():
+                if status in STATUSES:
+                    db.execute("UPDATE papers SET status = ? WHERE id = ?", (status, paper_id))
+                if starred:
+                    db.execute("UPDATE papers SET starred = 1 WHERE id = ?", (paper_id,))
+                known = {
+                    row[0]
+                    for row in db.execute("SELECT text FROM notes WHERE paper_id = ?", (paper_id,))
+                }
+                for text in notes:
+                    if text not in known:
+                        db.execute(
+                            "INSERT INTO notes (paper_id, created, text) VALUES (?, ?, ?)",
+                            (paper_id, _now(), text),
+                        )
 
     def note(self, paper_id: str, text: str, *, now: str | None = None) -> None:
         if not text.strip():
