@@ -287,3 +287,16 @@ def test_export_then_add_into_an_empty_library_round_trips_the_state(
     assert [json.loads(line) for line in again.splitlines()] == [
         json.loads(line) for line in exported.read_text().splitlines()
     ]
+
+
+def test_add_reports_progress_to_a_callback(tmp_path: Path) -> None:
+    seen: list[int] = []
+    Library(tmp_path / "lib.sqlite3").add(example_records(), progress=seen.append)
+    assert seen == [259]
+    seen.clear()
+    many = [
+        r.with_changes(title=f"{r.title} {n}", id=f"x{n}", arxiv_id=f"2502.{n:05d}")
+        for n, r in enumerate(example_records() * 5)
+    ]
+    Library(tmp_path / "big.sqlite3").add(many, progress=seen.append)
+    assert seen == [1000, 1295]

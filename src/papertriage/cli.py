@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
@@ -354,6 +354,23 @@ def _exported_states(files: list[str]) -> dict[str, tuple[str | None, bool, list
                     notes = [n for n in data.get("notes") or [] if isinstance(n, str)]
                     states[str(data["id"])] = (data.get("status"), bool(data.get("starred")), notes)
     return states
+
+
+PROGRESS_MIN = 2000  # fewer papers than this go by too fast for a progress bar
+
+
+@contextlib.contextmanager
+def _progress(env: Env, total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for long jobs, when stderr is a terminal; otherwise nothing."""
+    if env.quiet or total < PROGRESS_MIN or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
 
 
 def _retag(
@@ -1055,7 +1072,10 @@ def add(
         stored = library.taxonomy_hash()  # type: ignore[attr-defined]
         if stored is not None and stored != taxonomy.content_hash():
             _retag(library, library.records(), taxonomy, messages)  # type: ignore[attr-defined]
-        result = library.add(records, taxonomy_hash=taxonomy.content_hash())  # type: ignore[attr-defined]
+        with _progress(env, len(records), "adding to the library") as advance:
+            result = library.add(  # type: ignore[attr-defined]
+                records, taxonomy_hash=taxonomy.content_hash(), progress=advance
+            )
         states = _exported_states(files or [])
         if states:  # an export of a library: bring its reading state along
             library.restore_state(  # type: ignore[attr-defined]

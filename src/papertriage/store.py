@@ -179,13 +179,15 @@ class Library:
         *,
         now: str | None = None,
         taxonomy_hash: str | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> AddResult:
-        """Merge records into the library in one transaction: all of them, or none."""
+        """Merge records into the library in one transaction: all of them, or none.
+        `progress` is called with the number of records done, every thousand and at the end."""
         db = self.connect()
         when = now or _now()
         db.execute("BEGIN IMMEDIATE")  # one writer at a time; others wait (busy timeout)
         try:
-            result = self._add(db, records, when)
+            result = self._add(db, records, when, progress)
             if result.new or result.updated:
                 _bump_version(db)
             if taxonomy_hash is not None:
@@ -199,7 +201,13 @@ class Library:
             raise
         return result
 
-    def _add(self, db: sqlite3.Connection, records: Sequence[Record], when: str) -> AddResult:
+    def _add(
+        self,
+        db: sqlite3.Connection,
+        records: Sequence[Record],
+        when: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> AddResult:
         existing = {
             row[0]: Record.from_dict(json.loads(row[1]))
             for row in db.execute("SELECT id, record FROM papers")
@@ -247,6 +255,10 @@ class Library:
                 (paper_id, record.source, record.position, when),
             )
             stored_ids[original_id] = paper_id
+            if progress is not None and len(stored_ids) % 1000 == 0:
+                progress(len(stored_ids))
+        if progress is not None:
+            progress(len(records))
         return AddResult(new, updated, unchanged, stored_ids)
 
     # -- reading -----------------------------------------------------------------------------
