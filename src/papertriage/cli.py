@@ -467,12 +467,7 @@ def emit_records(
         "csv": render.csv_lines,
         "md": render.markdown_lines,
     }[fmt](records)
-    if output:
-        from papertriage.outputs import write_atomically
-
-        write_atomically(output, chunks, force=force)
-    else:
-        _write_stdout(chunks)
+    _write_or_save(chunks, output, force)
 
 
 def _write_stdout(chunks: Iterable[str]) -> None:
@@ -569,13 +564,7 @@ def emit_objects(
     """Plain dictionaries (not records) as JSON, JSON Lines or CSV."""
     from papertriage import render
 
-    chunks = render.object_chunks(objects, fmt, single=single)
-    if output:
-        from papertriage.outputs import write_atomically
-
-        write_atomically(output, chunks, force=force)
-    else:
-        _write_stdout(chunks)
+    _write_or_save(render.object_chunks(objects, fmt, single=single), output, force)
 
 
 @app.command()

@@ -46,27 +46,25 @@ def _add(data: Any, report: ParseReport, where: int | None) -> None:
         raise InputError(f"{place}: not a papertriage record: {error}") from None
 
 
+def _loads(text: str, report: ParseReport, line: int | None = None) -> Any:
+    """Parsed JSON, or an InputError naming the file and the line (`line` for one JSON line)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        where = line if line is not None else error.lineno
+        raise InputError(
+            f"{report.source}:{where}: invalid JSON ({error.msg}, column {error.colno})"
+        ) from None
+
+
 def parse_jsonl(lines: Lines, report: ParseReport) -> None:
     for number, line in lines:
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"{report.source}:{number}: invalid JSON ({error.msg}, column {error.colno})"
-            ) from None
-        _add(data, report, number)
+        if line.strip():
+            _add(_loads(line, report, number), report, number)
 
 
 def parse_json(lines: Lines, report: ParseReport) -> None:
-    text = "\n".join(line for _, line in lines)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{report.source}:{error.lineno}: invalid JSON ({error.msg}, column {error.colno})"
-        ) from None
+    data = _loads("\n".join(line for _, line in lines), report)
     if isinstance(data, dict):
         data = data.get("records", [data])
     if not isinstance(data, list):
