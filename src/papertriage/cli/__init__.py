@@ -1,0 +1,36 @@
+"""The command line: a thin Typer app over the library (see app.py for the shared shell).
+
+Importing the command modules registers their commands; `--help` lists them in COMMAND_ORDER.
+"""
+
+from papertriage.cli import finding, library, listing  # noqa: F401 - registers the commands
+from papertriage.cli.app import app, main
+
+COMMAND_ORDER = [
+    "parse",
+    "tag",
+    "topics",
+    "eval",  # listings and topics
+    "search",
+    "filter",
+    "rank",
+    "similar",  # finding papers
+    "add",
+    "mark",
+    "note",
+    "show",
+    "new",
+    "backup",
+    "retag",
+    "export",  # the library
+]
+
+
+def _command_name(info: object) -> str:
+    name = getattr(info, "name", None)
+    return name or info.callback.__name__  # type: ignore[attr-defined]
+
+
+app.registered_commands.sort(key=lambda info: COMMAND_ORDER.index(_command_name(info)))
+
+__all__ = ["COMMAND_ORDER", "app", "main"]

@@ -1,0 +1,326 @@
+"""Commands that find and order papers: search, filter, rank, similar."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from papertriage.errors import ExitCode, UsageError
+from papertriage.models import Record
+
+if TYPE_CHECKING:
+    from papertriage.topics import Taxonomy
+
+from papertriage.cli.app import (
+    DbOpt,
+    Env,
+    FilesArg,
+    ForceOpt,
+    FormatOpt,
+    FromOpt,
+    InputFormat,
+    JsonOpt,
+    LimitOpt,
+    Messages,
+    NotTagOpt,
+    OutputFormat,
+    OutputOpt,
+    QuietOpt,
+    SortOrder,
+    StarredOpt,
+    StatusFilterOpt,
+    TagOpt,
+    TopicsOpt,
+    _by_state,
+    _check_output_early,
+    _check_tags,
+    _run,
+    _write_or_save,
+    app,
+    emit_objects,
+    emit_records,
+    load_topics,
+    read_inputs,
+    resolve_format,
+    show,
+)
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str,
+        typer.Argument(
+            help='Words, "quoted phrases", -word, title:word, tag:id, -tag:id.', show_default=False
+        ),
+    ],
+    files: FilesArg = None,
+    tag: TagOpt = None,
+    not_tag: NotTagOpt = None,
+    limit: LimitOpt = 10,
+    min_score: Annotated[
+        float, typer.Option("--min-score", min=0.0, help="Leave out results scoring lower.")
+    ] = 0.0,
+    sort: Annotated[
+        SortOrder, typer.Option("--sort", help="Order of the results shown.")
+    ] = SortOrder.relevance,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Break each score into its parts.")
+    ] = False,
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    status: StatusFilterOpt = None,
+    starred: StarredOpt = False,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Find the papers that match a query, best first; typos, acronyms and synonyms included.
+
+    Exit status 0 when something matched, 1 when nothing did (like grep).
+
+    Example: papertriage search "mixture of experts" examples/hf-papers-listing.txt
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        from papertriage.search import parse_query
+
+        messages = Messages(env)
+        parsed = parse_query(query)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        entries: list[str] = []
+        records = read_inputs(
+            files, input_format, False, env, messages, taxonomy, entries, db=db, library_ok=True
+        )
+        records = _by_state(records, status, starred, env, db)
+        cached = entries if not (status or starred) else []  # a cached index covers whole files
+        index = _search_index(records, taxonomy, cached, env)
+        hits = index.search(
+            parsed, limit=limit, min_score=min_score, tags=tag or (), not_tags=not_tag or ()
+        )
+        if sort is SortOrder.position:
+            hits.sort(key=lambda hit: (hit.record.source, hit.record.position))
+        elif sort is SortOrder.title:
+            hits.sort(key=lambda hit: (hit.record.title.casefold(), hit.record.id))
+        messages.info(f"{len(hits)} of {len(records)} papers match")
+        _show_hits(hits, resolved, output, force, explain)
+
+    _run(body)
+
+
+def _show_hits(
+    hits: list[object], resolved: str, output: str | None, force: bool, explain: bool
+) -> None:
+    if resolved == "table":
+        from papertriage.terminal import hits_table
+
+        show(hits_table(hits, explain=explain))
+    elif resolved == "md":
+        from papertriage import render
+
+        _write_or_save(render.markdown_lines([h.record for h in hits], hits), output, force)
+    else:
+        from papertriage.render import hit_dicts
+
+        emit_objects(hit_dicts(hits, explain=explain), resolved, output, force)
+    if not hits:
+        raise typer.Exit(int(ExitCode.NO_RESULTS))
+
+
+@app.command("filter")
+def filter_command(
+    files: FilesArg = None,
+    tag: TagOpt = None,
+    not_tag: NotTagOpt = None,
+    match: Annotated[
+        str | None,
+        typer.Option(
+            "--match",
+            "-m",
+            show_default=False,
+            help="Only papers whose title or abstract matches this regex (case-insensitive).",
+        ),
+    ] = None,
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    status: StatusFilterOpt = None,
+    starred: StarredOpt = False,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Keep the papers with (or without) some tags, or matching a regular expression.
+
+    Exit status 0 when something is left, 1 when nothing is.
+
+    Example: papertriage filter examples/hf-papers-listing.txt --tag moe --not-tag llm
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        import re
+
+        messages = Messages(env)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        _check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
+        try:
+            pattern = re.compile(match, re.IGNORECASE) if match else None
+        except re.error as error:
+            raise UsageError(f"--match: invalid regex {match!r}: {error}") from None
+        records = read_inputs(
+            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+        )
+        records = _by_state(records, status, starred, env, db)
+        kept = [
+            r
+            for r in records
+            if set(tag or ()).issubset(r.tags)
+            and not set(not_tag or ()).intersection(r.tags)
+            and (pattern is None or pattern.search(r.title) or pattern.search(r.abstract))
+        ]
+        messages.info(f"{len(kept)} of {len(records)} papers kept")
+        emit_records(kept, resolved, output, force, env)
+        if not kept:
+            raise typer.Exit(int(ExitCode.NO_RESULTS))
+
+    _run(body)
+
+
+@app.command()
+def rank(
+    files: FilesArg = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            show_default=False,
+            help="YAML with topic weights, favourite and unwanted phrases.",
+        ),
+    ] = None,
+    like: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--like",
+            show_default=False,
+            help="Rank by similarity to this paper id (or unique prefix; repeatable).",
+        ),
+    ] = None,
+    limit: LimitOpt = 10,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each score's parts.")] = False,
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Rank papers by a reading profile or by similarity to papers you liked.
+
+    A profile is YAML: `topics: {moe: 2, llm: -1}`, `favourite: [sparse]`, `unwanted: [survey]`.
+
+    Example: papertriage rank examples/hf-papers-listing.txt --profile me.yaml
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        from papertriage import rank as ranking
+
+        messages = Messages(env)
+        if bool(profile) == bool(like):
+            raise UsageError(
+                "rank needs --profile FILE or --like ID (one of them)",
+                hint="e.g. rank listing.txt --like 2303.08867",
+            )
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        chosen = ranking.load_profile(profile, taxonomy.ids) if profile else None
+        records = read_inputs(
+            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+        )
+        if chosen is not None:
+            hits = ranking.rank_by_profile(records, chosen, limit=limit)
+        else:
+            liked = [ranking.find_record(records, wanted) for wanted in like or ()]
+            hits = ranking.rank_like(records, liked, limit=limit)
+        _show_hits(hits, resolved, output, force, explain)
+
+    _run(body)
+
+
+@app.command()
+def similar(
+    paper: Annotated[str, typer.Argument(help="Paper id (or a unique prefix of it).")],
+    files: FilesArg = None,
+    limit: LimitOpt = 10,
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """List the papers nearest to one paper (TF-IDF cosine over title and abstract).
+
+    Example: papertriage similar 3ffe60e3 examples/hf-papers-listing.txt
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        from papertriage import rank as ranking
+
+        messages = Messages(env)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        records = read_inputs(
+            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+        )
+        target = ranking.find_record(records, paper)
+        messages.info(f"papers like: {target.title}")
+        _show_hits(
+            ranking.rank_like(records, [target], limit=limit), resolved, output, force, False
+        )
+
+    _run(body)
+
+
+def _search_index(
+    records: list[Record], taxonomy: Taxonomy, entries: list[str], env: Env
+) -> object:
+    """The search index; large ones are kept in the cache beside the tagged records, so a
+    repeated search loads them instead of building them again."""
+    from papertriage.search import ARRAY_INDEX_MIN, SearchIndex
+
+    if len(records) < ARRAY_INDEX_MIN or not entries or len(entries) != len(set(entries)):
+        return SearchIndex.build(records, taxonomy)
+    import hashlib
+
+    from papertriage.arrayindex import ArrayPostings
+
+    name = hashlib.sha256("\n".join(entries).encode()).hexdigest()[:32] + ".index.npz"
+    path = env.dirs.cache / "tagged" / name
+    arrays = ArrayPostings.load(str(path), records)
+    if arrays is None:
+        arrays = ArrayPostings.build(records)
+        with contextlib.suppress(OSError):  # no cache: the next search builds it again
+            arrays.save(str(path))
+    return SearchIndex.with_arrays(records, arrays, taxonomy)

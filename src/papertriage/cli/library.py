@@ -1,0 +1,366 @@
+"""Commands on the local library: add, mark, note, show, new, backup, retag, export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from papertriage.cli.app import (
+    DbOpt,
+    Env,
+    FilesArg,
+    ForceOpt,
+    FormatOpt,
+    FromOpt,
+    InputFormat,
+    JsonOpt,
+    Messages,
+    NotTagOpt,
+    OutputFormat,
+    OutputOpt,
+    QuietOpt,
+    ReplacedOpt,
+    TagOpt,
+    TopicsOpt,
+    _check_output_early,
+    _check_tags,
+    _exported_states,
+    _progress,
+    _retag,
+    _run,
+    _write_or_save,
+    app,
+    emit_objects,
+    emit_records,
+    load_topics,
+    open_library,
+    read_inputs,
+    resolve_format,
+    show,
+)
+from papertriage.errors import ExitCode, UsageError
+
+
+@app.command()
+def add(
+    files: FilesArg = None,
+    input_format: FromOpt = InputFormat.auto,
+    include_replaced: ReplacedOpt = False,
+    topics: TopicsOpt = None,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Add listings to your library: parsed, tagged and merged with what is already there.
+
+    Adding the same listing again changes nothing; a paper seen in several listings is kept once.
+
+    Example: papertriage add examples/hf-papers-listing.txt
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        messages = Messages(env)
+        if not files and env.stdin_is_tty:
+            raise UsageError("add needs a listing", hint="e.g. papertriage add listing.txt")
+        library = open_library(env, db)
+        taxonomy = load_topics(topics, env)
+        records = read_inputs(files, input_format, include_replaced, env, messages, taxonomy)
+        stored = library.taxonomy_hash()  # type: ignore[attr-defined]
+        if stored is not None and stored != taxonomy.content_hash():
+            _retag(library, library.records(), taxonomy, messages)  # type: ignore[attr-defined]
+        with _progress(env, len(records), "adding to the library") as advance:
+            result = library.add(  # type: ignore[attr-defined]
+                records, taxonomy_hash=taxonomy.content_hash(), progress=advance
+            )
+        states = _exported_states(files or [])
+        if states:  # an export of a library: bring its reading state along
+            library.restore_state(  # type: ignore[attr-defined]
+                {
+                    result.stored_ids[i]: state
+                    for i, state in states.items()
+                    if i in result.stored_ids
+                }
+            )
+        messages.info(
+            f"{library.path}: {result.new} new, {result.updated} updated, "  # type: ignore[attr-defined]
+            f"{result.unchanged} unchanged"
+        )
+
+    _run(body)
+
+
+class Status(StrEnum):
+    to_read = "to-read"
+    reading = "reading"
+    read = "read"
+    skip = "skip"
+
+
+@app.command()
+def mark(
+    papers: Annotated[list[str], typer.Argument(help="Paper ids (or unique prefixes).")],
+    status: Annotated[
+        Status | None, typer.Option("--status", "-s", help="The reading status to set.")
+    ] = None,
+    star: Annotated[
+        bool | None, typer.Option("--star/--unstar", help="Star or unstar.", show_default=False)
+    ] = None,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Set the reading status of papers in the library, or star them.
+
+    Example: papertriage mark 3ffe60e3 --status to-read --star
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        messages = Messages(env)
+        if status is None and star is None:
+            raise UsageError("nothing to mark", hint="give --status STATUS and/or --star")
+        library = open_library(env, db)
+        ids = [library.resolve(paper) for paper in papers]  # type: ignore[attr-defined]
+        library.mark(ids, status=status.value if status else None, starred=star)  # type: ignore[attr-defined]
+        messages.info(f"marked {len(ids)} paper(s)")
+
+    _run(body)
+
+
+@app.command()
+def note(
+    paper: Annotated[str, typer.Argument(help="Paper id (or a unique prefix).")],
+    text: Annotated[str, typer.Argument(help="The note.")],
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Attach a note to a paper in the library.
+
+    Example: papertriage note 3ffe60e3 "compare with the MoE baseline"
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        library = open_library(env, db)
+        library.note(library.resolve(paper), text)  # type: ignore[attr-defined]
+        Messages(env).info("noted")
+
+    _run(body)
+
+
+@app.command("show")
+def show_command(
+    paper: Annotated[str, typer.Argument(help="Paper id (or a unique prefix).")],
+    db: DbOpt = None,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Show one paper of the library in full: tags with evidence, status, notes, sources.
+
+    Example: papertriage show 3ffe60e3
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        library = open_library(env, db)
+        entry = library.entry(library.resolve(paper))  # type: ignore[attr-defined]
+        resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
+        if resolved == "table":
+            from papertriage.terminal import entry_view
+
+            show(entry_view(entry))
+        else:
+            data = entry.record.to_dict()
+            data.update(
+                status=entry.status,
+                starred=entry.starred,
+                first_seen=entry.first_seen,
+                notes=[{"created": c, "text": t} for c, t in entry.notes],
+                sources=[{"source": s, "position": p, "added": a} for s, p, a in entry.sources],
+            )
+            emit_objects([data], resolved, None, False, single=True)
+
+    _run(body)
+
+
+@app.command()
+def new(
+    files: FilesArg = None,
+    input_format: FromOpt = InputFormat.auto,
+    topics: TopicsOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """List the papers of a listing that are not in your library yet (the daily view).
+
+    Example: papertriage new examples/hf-papers-listing.txt
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        messages = Messages(env)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        records = read_inputs(files, input_format, False, env, messages, taxonomy)
+        fresh = open_library(env, db).unknown(records)  # type: ignore[attr-defined]
+        messages.info(f"{len(fresh)} of {len(records)} papers are new")
+        emit_records(fresh, resolved, output, force, env)
+        if not fresh:
+            raise typer.Exit(int(ExitCode.NO_RESULTS))
+
+    _run(body)
+
+
+@app.command()
+def backup(
+    path: Annotated[str, typer.Argument(help="Where to write the copy.")],
+    force: ForceOpt = False,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write a consistent copy of your library, even while it is in use.
+
+    Example: papertriage backup library-backup.sqlite3
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        library = open_library(env, db)
+        library.backup(path, force=force)  # type: ignore[attr-defined]
+        Messages(env).info(f"backed up {library.path} to {path}")  # type: ignore[attr-defined]
+
+    _run(body)
+
+
+@app.command()
+def retag(
+    topics: TopicsOpt = None,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Recompute the tags of every paper in the library with the current taxonomy.
+
+    Commands that read the library do this by themselves when the taxonomy has changed.
+
+    Example: papertriage retag --topics my-topics.yaml
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        messages = Messages(env)
+        library = open_library(env, db)
+        records = library.records()  # type: ignore[attr-defined]
+        if not records:
+            raise UsageError("the library is empty", hint="add a listing first")
+        _retag(library, records, load_topics(topics, env), messages)
+
+    _run(body)
+
+
+class ExportFormat(StrEnum):
+    md = "md"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    bibtex = "bibtex"
+
+
+class GroupBy(StrEnum):
+    tag = "tag"
+    status = "status"
+    none = "none"
+
+
+@app.command()
+def export(
+    files: FilesArg = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = (
+        ExportFormat.md
+    ),
+    group_by: Annotated[
+        GroupBy, typer.Option("--group-by", help="Sections of a Markdown reading list.")
+    ] = GroupBy.tag,
+    query: Annotated[
+        str | None,
+        typer.Option("--search", "-S", show_default=False, help="Only papers matching a query."),
+    ] = None,
+    tag: TagOpt = None,
+    not_tag: NotTagOpt = None,
+    status: Annotated[
+        list[Status] | None,
+        typer.Option("--status", help="Only papers with this status (repeatable)."),
+    ] = None,
+    starred: Annotated[bool, typer.Option("--starred", help="Only starred papers.")] = False,
+    title: Annotated[str, typer.Option("--title", help="Heading of the reading list.")] = (
+        "Reading list"
+    ),
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    db: DbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write a reading list (Markdown, grouped by topic), a bibliography or data.
+
+    Reads the library when no file is given; filters as `search` and `filter` do.
+
+    Example: papertriage export --format md --group-by tag -o reading-list.md
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        from datetime import date
+
+        from papertriage import export as exporting
+
+        messages = Messages(env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        _check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
+        records = read_inputs(
+            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+        )
+        states = open_library(env, db).states() if not files else {}  # type: ignore[attr-defined]
+        if query:
+            from papertriage.search import SearchIndex
+
+            hits = SearchIndex.build(records, taxonomy).search(query, limit=None)
+            records = [hit.record for hit in hits]
+        wanted_status = {s.value for s in status or ()}
+        items = []
+        for record in records:
+            state, star, notes = states.get(record.id, (None, False, ()))
+            if set(tag or ()) - set(record.tags) or set(not_tag or ()) & set(record.tags):
+                continue
+            if (wanted_status and state not in wanted_status) or (starred and not star):
+                continue
+            items.append(exporting.Item(record, state, star, notes))
+        messages.info(f"{len(items)} papers exported")
+        if fmt is ExportFormat.md:
+            chunks: Iterable[str] = exporting.markdown_reading_list(
+                items, group_by=group_by.value, title=title, date=date.today().isoformat()
+            )
+        elif fmt is ExportFormat.bibtex:
+            chunks = exporting.bibtex_entries(items)
+        elif fmt is ExportFormat.csv:
+            from papertriage.render import csv_lines
+
+            chunks = csv_lines([item.record for item in items])
+        else:
+            from papertriage.render import object_chunks
+
+            chunks = object_chunks([item.to_dict() for item in items], fmt.value)
+        _write_or_save(chunks, output, force)
+        if not items:
+            raise typer.Exit(int(ExitCode.NO_RESULTS))
+
+    _run(body)

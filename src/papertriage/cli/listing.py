@@ -1,0 +1,246 @@
+"""Commands on listings and topics: parse, tag, topics, eval."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from papertriage.cli.app import (
+    Env,
+    ExplainOpt,
+    FilesArg,
+    ForceOpt,
+    FormatOpt,
+    FromOpt,
+    InputFormat,
+    JsonOpt,
+    Messages,
+    OutputFormat,
+    OutputOpt,
+    QuietOpt,
+    ReplacedOpt,
+    TopicsOpt,
+    _check_output_early,
+    _run,
+    app,
+    emit_objects,
+    emit_records,
+    load_topics,
+    read_inputs,
+    resolve_format,
+    show,
+)
+from papertriage.errors import UsageError
+
+
+@app.command()
+def parse(
+    files: FilesArg = None,
+    input_format: FromOpt = InputFormat.auto,
+    include_replaced: ReplacedOpt = False,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Parse raw listings into clean records.
+
+    Example: papertriage parse examples/hf-papers-listing.txt --format jsonl | jq -r .title
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        messages = Messages(env)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        records = read_inputs(files, input_format, include_replaced, env, messages)
+        emit_records(records, resolved, output, force, env)
+
+    _run(body)
+
+
+@app.command()
+def tag(
+    files: FilesArg = None,
+    input_format: FromOpt = InputFormat.auto,
+    include_replaced: ReplacedOpt = False,
+    topics: TopicsOpt = None,
+    explain: ExplainOpt = False,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Tag papers with topics; every tag carries its score and evidence.
+
+    Reads raw listings or papertriage JSON Lines, so it chains after `parse`.
+
+    Example: papertriage tag examples/hf-papers-listing.txt --explain
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        messages = Messages(env)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
+        _check_output_early(output, force)
+        taxonomy = load_topics(topics, env)
+        tagged = read_inputs(files, input_format, include_replaced, env, messages, taxonomy)
+        messages.info(
+            f"tagged {sum(1 for r in tagged if r.tags)} of {len(tagged)} papers "
+            f"with {len(taxonomy.topics)} topics"
+        )
+        if explain and fmt is OutputFormat.auto and not json_flag and not output:
+            from rich.console import Group
+
+            from papertriage.terminal import explanation
+
+            show(Group(*(explanation(record) for record in tagged)), wrap=False)
+        else:
+            emit_records(tagged, resolved, output, force, env)
+
+    _run(body)
+
+
+@app.command("topics")
+def topics_command(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[check FILE | show ID | LISTING...]",
+            show_default=False,
+            help="Nothing: the taxonomy. 'check FILE': validate a topics file. "
+            "'show ID': one topic in full. Listings: papers per topic.",
+        ),
+    ] = None,
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Show the topic taxonomy, check a topics file, or count papers per topic.
+
+    Example: papertriage topics examples/hf-papers-listing.txt
+    """
+    env = Env.detect(quiet=quiet)
+    words = list(args or [])
+
+    def body() -> None:
+        messages = Messages(env)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
+        if words[:1] == ["check"]:
+            _topics_check(words[1:], messages)
+        elif words[:1] == ["show"]:
+            if len(words) != 2:
+                raise UsageError("'topics show' takes one topic id", hint="e.g. topics show moe")
+            topic = load_topics(topics, env).get(words[1])
+            if resolved == "table":
+                from papertriage.terminal import topic_detail
+
+                show(topic_detail(topic))
+            else:
+                emit_objects([_topic_dict(topic)], resolved, None, False, single=True)
+        elif words:
+            _topic_counts(words, topics, input_format, resolved, env, messages)
+        else:
+            taxonomy = load_topics(topics, env)
+            if resolved == "table":
+                from papertriage.terminal import topics_table
+
+                show(topics_table(taxonomy))
+            else:
+                emit_objects([_topic_dict(t) for t in taxonomy.topics], resolved, None, False)
+
+    _run(body)
+
+
+def _topic_dict(topic: object) -> dict[str, object]:
+    from dataclasses import asdict
+
+    return asdict(topic)  # type: ignore[call-overload]
+
+
+def _topics_check(paths: list[str], messages: Messages) -> None:
+    from papertriage.topics import default_taxonomy, load_taxonomy
+
+    if len(paths) != 1:
+        raise UsageError("'topics check' takes one file", hint="e.g. topics check my-topics.yaml")
+    taxonomy = load_taxonomy(paths[0])
+    base = set(default_taxonomy().ids)
+    ids = set(taxonomy.ids)
+    sys.stdout.write(
+        f"{paths[0]}: ok, {len(taxonomy.topics)} topics "
+        f"({len(ids - base)} new, {len(base - ids)} dropped from the default)\n"
+    )
+    messages.info(f"taxonomy hash {taxonomy.content_hash()}")
+
+
+def _topic_counts(
+    files: list[str],
+    topics: str | None,
+    input_format: InputFormat,
+    fmt: str,
+    env: Env,
+    messages: Messages,
+) -> None:
+    taxonomy = load_topics(topics, env)
+    records = read_inputs(files, input_format, False, env, messages, taxonomy)
+    counts = [
+        (topic_id, sum(1 for r in records if topic_id in r.tags)) for topic_id in taxonomy.ids
+    ]
+    counts.sort(key=lambda item: (-item[1], item[0]))
+    if fmt == "table":
+        from papertriage.terminal import topic_counts_chart
+
+        show(topic_counts_chart(counts, len(records)))
+    else:
+        emit_objects([{"topic": t, "papers": n} for t, n in counts], fmt, None, False)
+
+
+@app.command("eval")
+def eval_command(
+    labels: Annotated[str, typer.Argument(help="YAML or JSON mapping title or id to topic ids.")],
+    files: FilesArg = None,
+    topics: TopicsOpt = None,
+    input_format: FromOpt = InputFormat.auto,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Compare tags with hand labels: precision, recall and F1 per topic, and the papers behind them.
+
+    Example: papertriage eval tests/data/hf-labels.yaml examples/hf-papers-listing.txt
+    """
+    env = Env.detect(quiet=quiet)
+
+    def body() -> None:
+        from papertriage.evaluate import evaluate, load_labels
+
+        messages = Messages(env)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
+        taxonomy = load_topics(topics, env)
+        truth = load_labels(labels)
+        records = read_inputs(files, input_format, False, env, messages, taxonomy)
+        evaluation = evaluate(records, truth, taxonomy.ids)
+        if evaluation.unmatched_labels:
+            messages.warning(
+                f"{len(evaluation.unmatched_labels)} labelled papers are not in the listing"
+            )
+        if resolved == "table":
+            from papertriage.terminal import evaluation_table
+
+            show(evaluation_table(evaluation))
+        else:
+            emit_objects(
+                [evaluation.to_dict()],
+                "json" if resolved != "jsonl" else "jsonl",
+                None,
+                False,
+                single=True,
+            )
+
+    _run(body)
