@@ -217,6 +217,8 @@ class Library:
             index.add(paper_id, record)
         new = updated = unchanged = 0
         stored_ids: dict[str, str] = {}
+        inserts: dict[str, tuple[str, str | None, str, str, str]] = {}  # written in one batch
+        sources: list[tuple[str, str, int, str]] = []
         for record in records:
             original_id = record.id
             match = index.find(record)
@@ -225,10 +227,12 @@ class Library:
                 if paper_id in existing:  # the same id for a different title: keep both
                     paper_id = f"{record.id}-{len(existing)}"
                     record = record.with_changes(id=paper_id)
-                db.execute(
-                    "INSERT INTO papers (id, arxiv_id, norm_title, record, first_seen) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (paper_id, record.arxiv_id, normalize_title(record.title), _json(record), when),
+                inserts[paper_id] = (
+                    paper_id,
+                    record.arxiv_id,
+                    normalize_title(record.title),
+                    _json(record),
+                    when,
                 )
                 existing[paper_id] = record
                 index.add(paper_id, record)
@@ -236,27 +240,35 @@ class Library:
             else:
                 paper_id = match
                 before = existing[paper_id]
-                merged = combine(before, record).with_changes(id=before.id)
-                if merged.arxiv_id and not before.arxiv_id:
-                    merged = merged.with_changes(id=before.id)  # ids never change once stored
+                merged = combine(before, record).with_changes(id=before.id)  # ids never change
                 if merged != before:
-                    db.execute(
-                        "UPDATE papers SET record = ?, arxiv_id = ?, norm_title = ? WHERE id = ?",
-                        (_json(merged), merged.arxiv_id, normalize_title(merged.title), paper_id),
-                    )
+                    row = (merged.arxiv_id, normalize_title(merged.title), _json(merged))
+                    if paper_id in inserts:  # new in this very batch: not in the table yet
+                        inserts[paper_id] = (paper_id, row[0], row[1], row[2], when)
+                    else:
+                        db.execute(
+                            "UPDATE papers SET arxiv_id = ?, norm_title = ?, record = ? "
+                            "WHERE id = ?",
+                            (*row, paper_id),
+                        )
+                        updated += 1
                     existing[paper_id] = merged
                     index.add(paper_id, merged)
-                    updated += 1
                 else:
                     unchanged += 1
-            db.execute(
-                "INSERT OR IGNORE INTO sources (paper_id, source, position, added) "
-                "VALUES (?, ?, ?, ?)",
-                (paper_id, record.source, record.position, when),
-            )
+            sources.append((paper_id, record.source, record.position, when))
             stored_ids[original_id] = paper_id
             if progress is not None and len(stored_ids) % 1000 == 0:
                 progress(len(stored_ids))
+        db.executemany(
+            "INSERT INTO papers (id, arxiv_id, norm_title, record, first_seen) "
+            "VALUES (?, ?, ?, ?, ?)",
+            inserts.values(),
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO sources (paper_id, source, position, added) VALUES (?, ?, ?, ?)",
+            sources,
+        )
         if progress is not None:
             progress(len(records))
         return AddResult(new, updated, unchanged, stored_ids)

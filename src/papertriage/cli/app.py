@@ -252,6 +252,7 @@ def read_inputs(
     cache_entries: list[str] | None = None,
     db: str | None = None,
     library_ok: bool = False,
+    write_cache: bool = True,
 ) -> list[Record]:
     """Parse every input (and tag it, given a taxonomy), then merge records of the same paper.
 
@@ -276,7 +277,7 @@ def read_inputs(
     tagger = None
     for path in files:
         listing, tagger = _read_one(
-            path, options, taxonomy, tagger, env, messages, cache_entries, stdin
+            path, options, taxonomy, tagger, env, messages, cache_entries, stdin, write_cache
         )
         records.extend(listing)
     if len(files) == 1:
@@ -407,6 +408,7 @@ def _read_one(
     messages: Messages,
     cache_entries: list[str] | None = None,
     stdin: bytes | None = None,
+    write_cache: bool = True,
 ) -> tuple[list[Record], object]:
     from papertriage import cache
 
@@ -436,7 +438,7 @@ def _read_one(
 
         tagger = Tagger(taxonomy)
     tagged = tagger.tag(merged.records)  # type: ignore[attr-defined]
-    if entry is not None and not cache.store(entry, tagged):
+    if write_cache and entry is not None and not cache.store(entry, tagged):
         messages.warning(f"could not write the cache in {env.dirs.cache}; continuing without")
     return tagged, tagger
 

@@ -67,7 +67,10 @@ def add(
             raise UsageError("add needs a listing", hint="e.g. papertriage add listing.txt")
         library = open_library(env, db)
         taxonomy = load_topics(topics, env)
-        records = read_inputs(files, input_format, include_replaced, env, messages, taxonomy)
+        # The listing goes into the library: a cached copy of it would only take time and disk.
+        records = read_inputs(
+            files, input_format, include_replaced, env, messages, taxonomy, write_cache=False
+        )
         stored = library.taxonomy_hash()  # type: ignore[attr-defined]
         if stored is not None and stored != taxonomy.content_hash():
             _retag(library, library.records(), taxonomy, messages)  # type: ignore[attr-defined]
