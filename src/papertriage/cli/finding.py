@@ -322,5 +322,6 @@ def _search_index(
     if arrays is None:
         arrays = ArrayPostings.build(records)
         with contextlib.suppress(OSError):  # no cache: the next search builds it again
+            path.parent.mkdir(parents=True, exist_ok=True)
             arrays.save(str(path))
     return SearchIndex.with_arrays(records, arrays, taxonomy)
