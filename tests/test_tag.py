@@ -136,3 +136,16 @@ def test_literal_prefix_gates_only_what_it_may() -> None:
     assert literal_prefix(r"\bdistill\w*") == "distill"
     for pattern in (r"\b\d+B", r"(?:remov|elim)e", "abc|def", "foo?bar", "ab"):
         assert literal_prefix(pattern) == ""
+
+
+def test_tagging_reports_progress() -> None:
+    from papertriage import parse_text
+    from tests.conftest import EXAMPLE
+
+    records = parse_text(EXAMPLE.read_text(encoding="utf-8")) * 5  # 1,295 records
+    seen: list[int] = []
+    Tagger(default_taxonomy()).tag(records, workers=1, progress=seen.append)
+    assert seen == [1000, 1295]
+    seen.clear()
+    Tagger(default_taxonomy()).tag(records, workers=1 + 1, progress=seen.append)
+    assert seen[-1] == 1295 and seen == sorted(seen)

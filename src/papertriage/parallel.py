@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import traceback
+from collections.abc import Callable
 from itertools import pairwise
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
@@ -20,9 +21,14 @@ if TYPE_CHECKING:
     from papertriage.tag import Tagger, Verdict
 
 
-def tag_in_parallel(tagger: Tagger, records: list[Record], workers: int) -> list[Verdict]:
+def tag_in_parallel(
+    tagger: Tagger,
+    records: list[Record],
+    workers: int,
+    progress: Callable[[int], None] | None = None,
+) -> list[Verdict]:
     if "fork" not in multiprocessing.get_all_start_methods():
-        return tagger._tag_serially(records)
+        return tagger._tag_serially(records, progress)
     if tagger._use_tfidf:
         tagger.similarities(["warm up"])  # import scikit-learn once, before forking
         tagger.scan(records[0])
@@ -43,6 +49,8 @@ def tag_in_parallel(tagger: Tagger, records: list[Record], workers: int) -> list
         contents: list[str] = []
         for pipe in pipes:
             contents.extend(_receive(pipe))
+            if progress is not None:  # a worker's slice is scanned
+                progress(len(contents))
         similarity = tagger.similarities(contents)
         for pipe, (lo, hi) in zip(pipes, pairwise(bounds), strict=True):
             pipe.send(None if similarity is None else similarity[lo:hi])

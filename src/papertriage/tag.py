@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -301,27 +301,42 @@ class Tagger:
 
     # -- records ----------------------------------------------------------------------------
 
-    def tag(self, records: Sequence[Record], *, workers: int | None = None) -> list[Record]:
+    def tag(
+        self,
+        records: Sequence[Record],
+        *,
+        workers: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Record]:
         """The records with `tags` (strongest first) and `tag_details` set by the taxonomy.
 
         Large batches are split over `workers` processes (default: one per core, for batches of
-        PARALLEL_MIN_RECORDS or more); the result is the same either way.
+        PARALLEL_MIN_RECORDS or more); the result is the same either way. `progress` is told how
+        many records have been scanned (the longest phase), from time to time.
         """
         records = list(records)
         count = _worker_count(len(records), workers)
         if count > 1:
             from papertriage.parallel import tag_in_parallel
 
-            verdicts = tag_in_parallel(self, records, count)
+            verdicts = tag_in_parallel(self, records, count, progress)
         else:
-            verdicts = self._tag_serially(records)
+            verdicts = self._tag_serially(records, progress)
+        if progress is not None:
+            progress(len(records))
         return [
             record.with_changes(tags=tags, tag_details=details)
             for record, (tags, details) in zip(records, verdicts, strict=True)
         ]
 
-    def _tag_serially(self, records: list[Record]) -> list[Verdict]:
-        scanned = [self.scan(record) for record in records]
+    def _tag_serially(
+        self, records: list[Record], progress: Callable[[int], None] | None = None
+    ) -> list[Verdict]:
+        scanned = []
+        for number, record in enumerate(records, start=1):
+            scanned.append(self.scan(record))
+            if progress is not None and number % 1000 == 0:
+                progress(number)
         evidences = [evidence for evidence, _ in scanned]
         similarity = self.similarities([content for _, content in scanned])
         return self.verdicts(evidences, similarity)

@@ -311,7 +311,7 @@ def _library_records(
             hint="name a listing file, or add one with `papertriage add FILE`",
         )
     if taxonomy is not None and library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
-        records = _retag(library, records, taxonomy, messages)
+        records = _retag(library, records, taxonomy, messages, env)
     if cache_entries is not None and taxonomy is not None:
         # Names the library's content for the search index cache: it changes with every write.
         from papertriage.cache import code_fingerprint
@@ -388,13 +388,14 @@ def _progress(env: Env, total: int, label: str) -> Iterator[Callable[[int], None
 
 
 def _retag(
-    library: object, records: list[Record], taxonomy: Taxonomy, messages: Messages
+    library: object, records: list[Record], taxonomy: Taxonomy, messages: Messages, env: Env
 ) -> list[Record]:
     """Tags of the whole library recomputed with `taxonomy`, stored, and returned."""
     from papertriage.tag import Tagger
 
     messages.info(f"re-tagging {len(records)} papers of the library with the current taxonomy")
-    tagged = Tagger(taxonomy).tag(records)
+    with _progress(env, len(records), "re-tagging") as advance:
+        tagged = Tagger(taxonomy).tag(records, progress=advance)
     library.set_tags(tagged, taxonomy.content_hash())  # type: ignore[attr-defined]
     return tagged
 
@@ -437,7 +438,8 @@ def _read_one(
         from papertriage.tag import Tagger
 
         tagger = Tagger(taxonomy)
-    tagged = tagger.tag(merged.records)  # type: ignore[attr-defined]
+    with _progress(env, len(merged.records), "tagging") as advance:
+        tagged = tagger.tag(merged.records, progress=advance)  # type: ignore[attr-defined]
     if write_cache and entry is not None and not cache.store(entry, tagged):
         messages.warning(f"could not write the cache in {env.dirs.cache}; continuing without")
     return tagged, tagger

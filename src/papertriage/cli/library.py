@@ -73,7 +73,7 @@ def add(
         )
         stored = library.taxonomy_hash()  # type: ignore[attr-defined]
         if stored is not None and stored != taxonomy.content_hash():
-            _retag(library, library.records(), taxonomy, messages)  # type: ignore[attr-defined]
+            _retag(library, library.records(), taxonomy, messages, env)  # type: ignore[attr-defined]
         with _progress(env, len(records), "adding to the library") as advance:
             result = library.add(  # type: ignore[attr-defined]
                 records, taxonomy_hash=taxonomy.content_hash(), progress=advance
@@ -263,7 +263,7 @@ def retag(
         records = library.records()  # type: ignore[attr-defined]
         if not records:
             raise UsageError("the library is empty", hint="add a listing first")
-        _retag(library, records, load_topics(topics, env), messages)
+        _retag(library, records, load_topics(topics, env), messages, env)
 
     _run(body)
 
