@@ -88,15 +88,10 @@ def merge_duplicates(records: list[Record], *, fuzzy: bool = True) -> MergeResul
 
 
 def _link_near_duplicates(titles: list[str], records: list[Record], groups: _UnionFind) -> None:
-    from rapidfuzz import fuzz
-
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, title in enumerate(titles):
-        words = title.split()
-        if len(words) < 3:
-            continue  # short titles only merge when equal
-        blocks["<" + " ".join(words[:3])].append(index)
-        blocks[">" + " ".join(words[-3:])].append(index)
+        for block in _blocks(title):
+            blocks[block].append(index)
     for block in blocks.values():
         if len(block) < 2 or len(block) > MAX_BLOCK:
             continue
@@ -106,10 +101,7 @@ def _link_near_duplicates(titles: list[str], records: list[Record], groups: _Uni
                     continue
                 if _different_papers(records[i], records[j]):
                     continue
-                shorter, longer = sorted((len(titles[i]), len(titles[j])))
-                if shorter < longer * 0.9:
-                    continue
-                if fuzz.ratio(titles[i], titles[j], score_cutoff=NEAR_DUPLICATE_SCORE):
+                if near_identical(titles[i], titles[j]):
                     groups.union(i, j)
 
 
@@ -147,8 +139,6 @@ class MergeIndex:
         found = self.by_title.get(title)
         if found is not None:
             return found
-        from rapidfuzz import fuzz
-
         for block in _blocks(title):
             candidates = self.blocks.get(block, ())
             if len(candidates) > MAX_BLOCK:
@@ -156,16 +146,25 @@ class MergeIndex:
             for other_title, key, arxiv_id in candidates:
                 if record.arxiv_id and arxiv_id and record.arxiv_id.lower() != arxiv_id.lower():
                     continue
-                shorter, longer = sorted((len(title), len(other_title)))
-                if shorter < longer * 0.9:
-                    continue
-                if fuzz.ratio(title, other_title, score_cutoff=NEAR_DUPLICATE_SCORE):
+                if near_identical(title, other_title):
                     return key
         return None
 
 
+def near_identical(title: str, other: str) -> bool:
+    """Normalised titles of about the same length and a rapidfuzz ratio of at least
+    NEAR_DUPLICATE_SCORE: one paper, however it was typed."""
+    from rapidfuzz import fuzz
+
+    shorter, longer = sorted((len(title), len(other)))
+    if shorter < longer * 0.9:
+        return False
+    return bool(fuzz.ratio(title, other, score_cutoff=NEAR_DUPLICATE_SCORE))
+
+
 def _blocks(title: str) -> list[str]:
+    """The blocks a title is compared within: its first and its last three words."""
     words = title.split()
     if len(words) < 3:
-        return []
+        return []  # short titles only merge when equal
     return ["<" + " ".join(words[:3]), ">" + " ".join(words[-3:])]

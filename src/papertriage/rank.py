@@ -14,7 +14,7 @@ from pathlib import Path
 from papertriage.errors import InputError, UsageError
 from papertriage.models import Record
 from papertriage.search import Hit
-from papertriage.tokens import TOKEN, stem
+from papertriage.tokens import content_words, phrase_regex, tokenize
 
 
 def _ordered(hits: list[Hit], limit: int | None) -> list[Hit]:
@@ -45,10 +45,7 @@ def find_record(records: Sequence[Record], wanted: str) -> Record:
 
 
 def _content(record: Record, stop: frozenset[str]) -> str:
-    words = TOKEN.findall(f"{record.title} {record.abstract}")
-    return " ".join(
-        t for t in (stem(w.lower()) for w in words) if t not in stop and not t.isdigit()
-    )
+    return content_words(tokenize(f"{record.title} {record.abstract}"), stop)
 
 
 def rank_like(
@@ -128,10 +125,7 @@ def load_profile(path: str, topic_ids: Sequence[str]) -> Profile:
 
 
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
-    words = TOKEN.findall(phrase)
-    return re.compile(
-        r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"s?(?![^\W_])", re.IGNORECASE
-    )
+    return re.compile(phrase_regex(phrase, plural=True), re.IGNORECASE)
 
 
 def rank_by_profile(

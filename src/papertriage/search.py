@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from papertriage.errors import UsageError
 from papertriage.models import Record
-from papertriage.tokens import TOKEN, stem
+from papertriage.tokens import TOKEN, stem, tokenize
 
 MAX_QUERY_CHARS = 1000
 TITLE_WEIGHT = 3.0  # a title word counts as much as three abstract words
@@ -248,18 +248,8 @@ def parse_query(text: str) -> Query:
     return query
 
 
-class _Stems(dict[str, str]):
-    def __missing__(self, word: str) -> str:
-        token = self[word] = stem(word.lower())
-        return token
-
-
-_STEMS = _Stems()
-
-
-def search_tokens(text: str) -> list[str]:
-    """The tokens search indexes: the tagger's (lower-case, plural -s dropped)."""
-    return list(map(_STEMS.__getitem__, TOKEN.findall(text)))
+# The tokens search indexes are the tagger's (lower-case, plural -s dropped).
+search_tokens = tokenize
 
 
 @dataclass

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from papertriage.models import Record
-from papertriage.tokens import TOKEN, stem
+from papertriage.tokens import TOKEN, StemCache, content_words, stem, tokenize
 from papertriage.topics import Taxonomy, Topic
 
 FIELDS = ("title", "abstract")
@@ -77,14 +77,6 @@ class _CharToToken:
 
     def range(self, low: int, high: int) -> tuple[int, int]:
         return bisect_right(self.ends, low), bisect_left(self.starts, high)
-
-
-class _StemCache(dict[str, str]):
-    """word -> stemmed lower-case token, computed once per distinct word."""
-
-    def __missing__(self, word: str) -> str:
-        token = self[word] = stem(word.lower())
-        return token
 
 
 Hit = tuple[int, int, int, int, str]  # (start token, end token, topic, kind, label)
@@ -205,7 +197,7 @@ class Tagger:
             for pattern in topic.exclude_regexes:
                 compiled = re.compile(pattern, re.IGNORECASE)
                 self.exclude_regexes.append((index, compiled, literal_prefix(pattern)))
-        self._stems = _StemCache()
+        self._stems = StemCache()
         self._tfidf_topics = [i for i, topic in enumerate(self.topics) if topic.tfidf]
         self._use_tfidf = bool(self._tfidf_topics)
         self._stop_words: frozenset[str] | None = None
@@ -352,8 +344,7 @@ class Tagger:
             from papertriage.similarity import stop_words
 
             self._stop_words = stop_words()
-        stop = self._stop_words
-        return evidence, " ".join(t for t in tokens if t not in stop and not t.isdigit())
+        return evidence, content_words(tokens, self._stop_words)
 
     def similarities(self, contents: list[str]) -> Any:
         """Phase 2 (over the whole batch): documents x TF-IDF rules, or None without rules."""
@@ -362,7 +353,7 @@ class Tagger:
         from papertriage.similarity import prototype_similarities
 
         prototypes = [
-            " ".join(self._scan_plain(self.topics[i].tfidf.prototype))  # type: ignore[union-attr]
+            " ".join(tokenize(self.topics[i].tfidf.prototype))  # type: ignore[union-attr]
             for i in self._tfidf_topics
         ]
         similarity = prototype_similarities(contents, prototypes)
@@ -381,9 +372,6 @@ class Tagger:
                         evidence.setdefault(topic_index, _Evidence()).tfidf = value
             results.append(self._verdict(evidence))
         return results
-
-    def _scan_plain(self, text: str) -> list[str]:
-        return [stem(word.lower()) for word in TOKEN.findall(text)]
 
     def _verdict(self, evidence: dict[int, _Evidence]) -> Verdict:
         scoring = self.taxonomy.scoring

@@ -132,11 +132,12 @@ def highlighted(text: str, phrases: Sequence[str], style: str = "bold yellow") -
     import re
 
     rendered = Text(text)
+    from papertriage.tokens import TOKEN, phrase_regex
+
     for phrase in sorted(set(phrases), key=len, reverse=True):
-        words = phrase.split()
-        if words:
-            pattern = r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])"
-            rendered.highlight_regex(re.compile(pattern, re.IGNORECASE), style=style)
+        if TOKEN.search(phrase):
+            pattern = re.compile(phrase_regex(phrase), re.IGNORECASE)
+            rendered.highlight_regex(pattern, style=style)
     return rendered
 
 

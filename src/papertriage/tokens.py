@@ -14,3 +14,33 @@ def stem(token: str) -> str:
     if plural and (token[-2] != "u" or len(token) == 4):
         return token[:-1]
     return token
+
+
+class StemCache(dict[str, str]):
+    """word -> stemmed lower-case token, computed once per distinct word."""
+
+    def __missing__(self, word: str) -> str:
+        token = self[word] = stem(word.lower())
+        return token
+
+
+_STEMS = StemCache()
+
+
+def tokenize(text: str) -> list[str]:
+    """The tokens of a text: lower-case words, a plural -s dropped (shared stem cache)."""
+    return list(map(_STEMS.__getitem__, TOKEN.findall(text)))
+
+
+def content_words(tokens: list[str], stop_words: frozenset[str]) -> str:
+    """The tokens that carry meaning (no stop words, no bare numbers), space-separated: the
+    document form the TF-IDF similarity reads."""
+    return " ".join(t for t in tokens if t not in stop_words and not t.isdigit())
+
+
+def phrase_regex(phrase: str, *, plural: bool = False) -> str:
+    """A case-insensitive-ready pattern for a phrase's words with any punctuation or space
+    between them ("mixture of experts" matches "Mixture-of-Experts"), on word boundaries."""
+    words = TOKEN.findall(phrase)
+    body = r"[\W_]+".join(map(re.escape, words))
+    return r"(?<![^\W_])" + body + (r"s?" if plural else "") + r"(?![^\W_])"

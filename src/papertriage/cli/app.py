@@ -324,6 +324,14 @@ def _library_records(
     return records
 
 
+def _with_tags(
+    records: list[Record], tags: list[str] | None, not_tags: list[str] | None
+) -> list[Record]:
+    """Records that have every tag of `tags` and none of `not_tags`."""
+    wanted, refused = set(tags or ()), set(not_tags or ())
+    return [r for r in records if wanted.issubset(r.tags) and not refused.intersection(r.tags)]
+
+
 def _by_state(
     records: list[Record], statuses: list[str] | None, starred: bool, env: Env, db: str | None
 ) -> list[Record]:

@@ -37,6 +37,7 @@ from papertriage.cli.app import (
     _check_output_early,
     _check_tags,
     _run,
+    _with_tags,
     _write_or_save,
     app,
     emit_objects,
@@ -186,10 +187,8 @@ def filter_command(
         records = _by_state(records, status, starred, env, db)
         kept = [
             r
-            for r in records
-            if set(tag or ()).issubset(r.tags)
-            and not set(not_tag or ()).intersection(r.tags)
-            and (pattern is None or pattern.search(r.title) or pattern.search(r.abstract))
+            for r in _with_tags(records, tag, not_tag)
+            if pattern is None or pattern.search(r.title) or pattern.search(r.abstract)
         ]
         messages.info(f"{len(kept)} of {len(records)} papers kept")
         emit_records(kept, resolved, output, force, env)

@@ -25,12 +25,14 @@ from papertriage.cli.app import (
     ReplacedOpt,
     TagOpt,
     TopicsOpt,
+    _by_state,
     _check_output_early,
     _check_tags,
     _exported_states,
     _progress,
     _retag,
     _run,
+    _with_tags,
     _write_or_save,
     app,
     emit_objects,
@@ -332,21 +334,17 @@ def export(
         records = read_inputs(
             files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
         )
-        states = open_library(env, db).states() if not files else {}  # type: ignore[attr-defined]
         if query:
             from papertriage.search import SearchIndex
 
             hits = SearchIndex.build(records, taxonomy).search(query, limit=None)
             records = [hit.record for hit in hits]
-        wanted_status = {s.value for s in status or ()}
-        items = []
-        for record in records:
-            state, star, notes = states.get(record.id, (None, False, ()))
-            if set(tag or ()) - set(record.tags) or set(not_tag or ()) & set(record.tags):
-                continue
-            if (wanted_status and state not in wanted_status) or (starred and not star):
-                continue
-            items.append(exporting.Item(record, state, star, notes))
+        records = _with_tags(records, tag, not_tag)
+        records = _by_state(records, [s.value for s in status or ()], starred, env, db)
+        states = open_library(env, db).states()  # type: ignore[attr-defined]
+        items = [
+            exporting.Item(record, *states.get(record.id, (None, False, ()))) for record in records
+        ]
         messages.info(f"{len(items)} papers exported")
         if fmt is ExportFormat.md:
             chunks: Iterable[str] = exporting.markdown_reading_list(
