@@ -155,16 +155,11 @@ class Library:
             )
         if version == len(MIGRATIONS):
             return
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(db):
             version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may
             for number in range(version, len(MIGRATIONS)):  # have migrated meanwhile
                 MIGRATIONS[number](db)
             db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def close(self) -> None:
         if self._db is not None:
@@ -185,8 +180,7 @@ class Library:
         `progress` is called with the number of records done, every thousand and at the end."""
         db = self.connect()
         when = now or _now()
-        db.execute("BEGIN IMMEDIATE")  # one writer at a time; others wait (busy timeout)
-        try:
+        with _transaction(db):  # one writer at a time; others wait (busy timeout)
             result = self._add(db, records, when, progress)
             if result.new or result.updated:
                 _bump_version(db)
@@ -195,10 +189,6 @@ class Library:
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('taxonomy', ?)",
                     (taxonomy_hash,),
                 )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return result
 
     def _add(
@@ -408,8 +398,7 @@ class Library:
             raise UsageError(f"unknown status {status!r}", hint=f"one of {', '.join(STATUSES)}")
         db = self.connect()
         ids = list(paper_ids)
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(db):
             for paper_id in ids:
                 if status is not None:
                     db.execute("UPDATE papers SET status = ? WHERE id = ?", (status, paper_id))
@@ -417,10 +406,6 @@ class Library:
                     db.execute(
                         "UPDATE papers SET starred = ? WHERE id = ?", (int(starred), paper_id)
                     )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return len(ids)
 
     def restore_state(self, states: dict[str, tuple[str | None, bool, list[str]]]) -> None:
@@ -456,6 +441,8 @@ class Library:
 
 
 class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (Ctrl-C included)."""
+
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
