@@ -81,7 +81,9 @@ def search(
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Find the papers that match a query, best first; typos, acronyms and synonyms included.
+    """Find the papers that best match a query.
+
+    Typos, acronyms and synonyms included; the papers of the topic the query names rank higher.
 
     Exit status 0 when something matched, 1 when nothing did (like grep).
 
@@ -161,7 +163,7 @@ def filter_command(
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Keep the papers with (or without) some tags, or matching a regular expression.
+    """Keep papers by tag, reading state or regular expression.
 
     Exit status 0 when something is left, 1 when nothing is.
 
@@ -229,7 +231,7 @@ def rank(
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Rank papers by a reading profile or by similarity to papers you liked.
+    """Rank papers by a profile or by papers you liked.
 
     A profile is YAML: `topics: {moe: 2, llm: -1}`, `favourite: [sparse]`, `unwanted: [survey]`.
 
@@ -277,7 +279,9 @@ def similar(
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """List the papers nearest to one paper (TF-IDF cosine over title and abstract).
+    """List the papers nearest to one paper.
+
+    Nearness is TF-IDF cosine similarity over title and abstract.
 
     Example: papertriage similar 3ffe60e3 examples/hf-papers-listing.txt
     """

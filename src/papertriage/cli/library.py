@@ -55,7 +55,7 @@ def add(
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Add listings to your library: parsed, tagged and merged with what is already there.
+    """Add listings to your library: parsed, tagged, merged.
 
     Adding the same listing again changes nothing; a paper seen in several listings is kept once.
 
@@ -116,7 +116,7 @@ def mark(
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Set the reading status of papers in the library, or star them.
+    """Set the reading status of papers, or star them.
 
     Example: papertriage mark 3ffe60e3 --status to-read --star
     """
@@ -163,7 +163,9 @@ def show_command(
     json_flag: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Show one paper of the library in full: tags with evidence, status, notes, sources.
+    """Show one library paper in full.
+
+    The record, its tags with their evidence, its status, notes and sources.
 
     Example: papertriage show 3ffe60e3
     """
@@ -203,7 +205,7 @@ def new(
     force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """List the papers of a listing that are not in your library yet (the daily view).
+    """List the papers of a listing not yet in your library.
 
     Example: papertriage new examples/hf-papers-listing.txt
     """
@@ -231,7 +233,7 @@ def backup(
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write a consistent copy of your library, even while it is in use.
+    """Copy your library consistently, even while in use.
 
     Example: papertriage backup library-backup.sqlite3
     """
@@ -251,7 +253,7 @@ def retag(
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Recompute the tags of every paper in the library with the current taxonomy.
+    """Re-tag every paper of the library with the current taxonomy.
 
     Commands that read the library do this by themselves when the taxonomy has changed.
 
@@ -314,7 +316,9 @@ def export(
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write a reading list (Markdown, grouped by topic), a bibliography or data.
+    """Write a reading list, a bibliography or data.
+
+    A Markdown reading list grouped by topic, BibTeX, CSV, JSON or JSON Lines.
 
     Reads the library when no file is given; filters as `search` and `filter` do.
 

@@ -122,7 +122,10 @@ def topics_command(
     json_flag: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Show the topic taxonomy, check a topics file, or count papers per topic.
+    """Show the taxonomy, check a topics file, or count topics.
+
+    Nothing: the taxonomy. `check FILE`: validate a topics file. `show ID`: one topic in full.
+    Listings: how many papers have each topic.
 
     Example: papertriage topics examples/hf-papers-listing.txt
     """
@@ -211,7 +214,9 @@ def eval_command(
     json_flag: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Compare tags with hand labels: precision, recall and F1 per topic, and the papers behind them.
+    """Compare tags with hand labels: precision, recall, F1.
+
+    Per topic, with micro and macro averages and the false positives and misses by title.
 
     Example: papertriage eval tests/data/hf-labels.yaml examples/hf-papers-listing.txt
     """
