@@ -15,7 +15,7 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -138,89 +138,148 @@ class ArrayPostings:
         """The terms, for typo correction (`in` and iteration)."""
         return self.vocabulary
 
-    def _slice(self, term: str) -> slice:
+    # -- what rank_postings needs --------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        return len(self.records)
+
+    count = size
+    live = None  # every document number is a document
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         term_id = self.vocabulary.get(term)
         if term_id is None:
-            return slice(0, 0)
-        return slice(int(self.start[term_id]), int(self.start[term_id + 1]))
+            where = slice(0, 0)
+        else:
+            where = slice(int(self.start[term_id]), int(self.start[term_id + 1]))
+        return self.doc_ids[where], self.weights[where], self.in_title[where]
 
-    def docs_with(self, term: str) -> np.ndarray:
-        return self.doc_ids[self._slice(term)]
-
-    def _tag_mask(self, tag: str) -> np.ndarray:
+    def tag_mask(self, tag: str) -> np.ndarray:
         mask = self.tag_masks.get(tag)
         return mask if mask is not None else np.zeros(len(self.records), dtype=bool)
 
+    def records_at(self, numbers: list[int]) -> list[Record]:
+        return [self.records[number] for number in numbers]
+
     def rank(self, plan: _Plan) -> list[Hit]:
-        from papertriage.search import _contains_phrase
+        return rank_postings(self, plan)
 
-        n = len(self.records)
-        scores = np.zeros(n, dtype=np.float64)
-        for term, weight in plan.weighted.items():
-            where = self._slice(term)
-            docs = self.doc_ids[where]
-            if not len(docs):
-                continue
-            df = len(docs)
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5)) * weight
-            scores[docs] += idf * self.weights[where]
-        query = plan.query
-        mask = scores > 0 if query.has_terms else np.ones(n, dtype=bool)
-        if plan.typed_terms:
-            found = np.zeros(n, dtype=np.float64)
-            for term in plan.typed_terms:
-                found[self.docs_with(term)] += 1
-            scores *= 0.5 + 0.5 * found / len(plan.typed_terms)
-        for tag in plan.required_tags:
-            mask &= self._tag_mask(tag)
-        for tag in plan.refused_tags:
-            mask &= ~self._tag_mask(tag)
-        for term in plan.excluded:
-            mask[self.docs_with(term)] = False
-        for term in plan.title_terms:
-            where = self._slice(term)
-            in_title = np.zeros(n, dtype=bool)
-            in_title[self.doc_ids[where][self.in_title[where]]] = True
-            mask &= in_title
-        best = float(scores.max()) if n and scores.max() > 0 else 1.0
-        boost = np.zeros(n, dtype=bool)
-        for topic in plan.topic_ids:
-            boost |= self._tag_mask(topic)
-        final = scores + boost * (TOPIC_BOOST * best)
-        mask &= final >= plan.min_score
-        if query.has_terms:
-            mask &= final > 0
-        candidates = np.nonzero(mask)[0]
-        phrases = plan.phrases
-        if phrases:
-            candidates = np.array(
-                [
-                    c
-                    for c in candidates
-                    if all(_contains_phrase(self.records[c], p) for p in phrases)
-                ],
-                dtype=np.int64,
-            )
-        if plan.limit is not None and len(candidates) > plan.limit:
-            # Everything scoring at least the limit-th best score, ties included, then the exact
-            # order (score, then id) is settled in Python on those few.
-            kth = np.partition(final[candidates], -plan.limit)[-plan.limit]
-            candidates = candidates[final[candidates] >= kth]
-        hits = []
-        for number in candidates.tolist():
-            parts = {"text": round(float(scores[number]), 6)}
-            if boost[number]:
-                parts["topic"] = round(TOPIC_BOOST * best, 6)
-            matched = tuple(sorted(term for term in plan.weighted if self._contains(term, number)))
-            record = self.records[number]
-            hits.append(Hit(record, round(float(final[number]), 6), matched, parts))
-        hits.sort(key=lambda hit: (-hit.score, hit.record.id))
-        return hits if plan.limit is None else hits[: plan.limit]
 
-    def _contains(self, term: str, number: int) -> bool:
-        docs = self.docs_with(term)
-        position = int(np.searchsorted(docs, number))
-        return position < len(docs) and int(docs[position]) == number
+class Postings(Protocol):
+    """Postings rank_postings can score: documents are numbers below `size`."""
+
+    size: int  # length of the per-document arrays
+    count: int  # how many documents there are (for idf)
+    live: np.ndarray | None  # which numbers are documents, when not all are
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(document numbers, BM25 term weights, in the title) of a term; numbers unique."""
+        ...
+
+    def tag_mask(self, tag: str) -> np.ndarray: ...
+
+    def records_at(self, numbers: list[int]) -> list[Record]: ...
+
+
+PHRASE_BATCH = 256  # candidates whose text is checked for a quoted phrase at a time
+
+
+def rank_postings(source: Postings, plan: _Plan) -> list[Hit]:
+    """Score, filter and order documents for a query plan (the same BM25, coordination, topic
+    boost and filters as SearchIndex's dictionary postings)."""
+    cache: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def postings(term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if term not in cache:
+            cache[term] = source.postings(term)
+        return cache[term]
+
+    n, count = source.size, source.count
+    scores = np.zeros(n, dtype=np.float64)
+    for term, weight in plan.weighted.items():
+        docs, weights, _ = postings(term)
+        if not len(docs):
+            continue
+        df = len(docs)
+        idf = math.log(1 + (count - df + 0.5) / (df + 0.5)) * weight
+        scores[docs] += idf * weights
+    query = plan.query
+    if query.has_terms:
+        mask = scores > 0
+    else:
+        mask = np.ones(n, dtype=bool) if source.live is None else source.live.copy()
+    if plan.typed_terms:
+        found = np.zeros(n, dtype=np.float64)
+        for term in plan.typed_terms:
+            found[postings(term)[0]] += 1
+        scores *= 0.5 + 0.5 * found / len(plan.typed_terms)
+    for tag in plan.required_tags:
+        mask &= source.tag_mask(tag)
+    for tag in plan.refused_tags:
+        mask &= ~source.tag_mask(tag)
+    for term in plan.excluded:
+        mask[postings(term)[0]] = False
+    for term in plan.title_terms:
+        docs, _, in_title = postings(term)
+        titled = np.zeros(n, dtype=bool)
+        titled[docs[in_title]] = True
+        mask &= titled
+    best = float(scores.max()) if n and scores.max() > 0 else 1.0
+    boost = np.zeros(n, dtype=bool)
+    for topic in plan.topic_ids:
+        boost |= source.tag_mask(topic)
+    final = scores + boost * (TOPIC_BOOST * best)
+    mask &= final >= plan.min_score
+    if query.has_terms:
+        mask &= final > 0
+    candidates = np.nonzero(mask)[0]
+    fetched: dict[int, Record] = {}
+    if plan.phrases:
+        candidates = _with_phrases(source, candidates, final, plan, fetched)
+    if plan.limit is not None and len(candidates) > plan.limit:
+        # Everything scoring at least the limit-th best score, ties included, then the exact
+        # order (score, then id) is settled in Python on those few.
+        kth = np.partition(final[candidates], -plan.limit)[-plan.limit]
+        candidates = candidates[final[candidates] >= kth]
+    numbers = candidates.tolist()
+    missing = [number for number in numbers if number not in fetched]
+    fetched.update(zip(missing, source.records_at(missing), strict=True))
+    present = {term: np.isin(candidates, postings(term)[0]) for term in plan.weighted}
+    hits = []
+    for position, number in enumerate(numbers):
+        parts = {"text": round(float(scores[number]), 6)}
+        if boost[number]:
+            parts["topic"] = round(TOPIC_BOOST * best, 6)
+        matched = tuple(sorted(term for term in plan.weighted if present[term][position]))
+        hits.append(Hit(fetched[number], round(float(final[number]), 6), matched, parts))
+    hits.sort(key=lambda hit: (-hit.score, hit.record.id))
+    return hits if plan.limit is None else hits[: plan.limit]
+
+
+def _with_phrases(
+    source: Postings,
+    candidates: np.ndarray,
+    final: np.ndarray,
+    plan: _Plan,
+    fetched: dict[int, Record],
+) -> np.ndarray:
+    """The candidates whose text has every quoted phrase, checked best first and only until the
+    limit is reached (a common phrase in a large library need not fetch every paper's text)."""
+    from papertriage.search import _contains_phrase
+
+    phrases, limit = plan.phrases, plan.limit
+    order = candidates[np.argsort(-final[candidates], kind="stable")].tolist()
+    kept: list[int] = []
+    for start in range(0, len(order), PHRASE_BATCH):
+        batch = order[start : start + PHRASE_BATCH]
+        if limit is not None and len(kept) >= limit and final[batch[0]] < final[kept[limit - 1]]:
+            break  # everything further scores below the limit-th paper found
+        for number, record in zip(batch, source.records_at(batch), strict=True):
+            if all(_contains_phrase(record, phrase) for phrase in phrases):
+                kept.append(number)
+                fetched[number] = record
+    return np.array(sorted(kept), dtype=np.int64)
 
 
 def _tag_masks(records: Sequence[Record]) -> dict[str, np.ndarray]:

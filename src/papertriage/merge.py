@@ -125,17 +125,23 @@ class MergeIndex:
         self.blocks: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
 
     def add(self, key: str, record: Record) -> None:
-        title = normalize_title(record.title)
-        if record.arxiv_id:
-            self.by_arxiv.setdefault(record.arxiv_id.lower(), key)
+        self.add_keys(key, normalize_title(record.title), record.arxiv_id)
+
+    def add_keys(self, key: str, title: str, arxiv_id: str | None) -> None:
+        """Know a paper by its normalised title and arXiv id alone (what the library stores)."""
+        if arxiv_id:
+            self.by_arxiv.setdefault(arxiv_id.lower(), key)
         self.by_title.setdefault(title, key)
         for block in _blocks(title):
-            self.blocks[block].append((title, key, record.arxiv_id))
+            self.blocks[block].append((title, key, arxiv_id))
 
-    def find(self, record: Record) -> str | None:
+    def find(self, record: Record, title: str | None = None) -> str | None:
+        """The key of the paper `record` duplicates, or None (`title`: its normalised title,
+        when the caller has it already)."""
         if record.arxiv_id and record.arxiv_id.lower() in self.by_arxiv:
             return self.by_arxiv[record.arxiv_id.lower()]
-        title = normalize_title(record.title)
+        if title is None:
+            title = normalize_title(record.title)
         found = self.by_title.get(title)
         if found is not None:
             return found

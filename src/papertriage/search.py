@@ -366,6 +366,17 @@ class SearchIndex:
             return None
         from rapidfuzz import fuzz, process
 
+        candidates_like = getattr(self.postings, "candidates", None)
+        if candidates_like is not None:  # a library's terms, looked up where they are stored
+            candidates = candidates_like(term[0], len(term) - 2, len(term) + 2)
+        else:
+            candidates = self._candidates(term)
+        best = process.extractOne(
+            term, candidates, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF
+        )
+        return best[0] if best else None
+
+    def _candidates(self, term: str) -> list[str]:
         if self._by_length is None:
             # Candidates by (first letter, length): typing slips rarely change the first letter,
             # and a correction is within two letters of the length typed. Numbers never are.
@@ -373,15 +384,11 @@ class SearchIndex:
             for word in sorted(self.postings):
                 if not word.isdigit():
                     self._by_length[word[0], len(word)].append(word)
-        candidates = [
+        return [
             word
             for size in range(len(term) - 2, len(term) + 3)
             for word in self._by_length.get((term[0], size), ())
         ]
-        best = process.extractOne(
-            term, candidates, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF
-        )
-        return best[0] if best else None
 
     def query_topics(self, tokens: Sequence[str]) -> list[_Topic]:
         """Topics the query names: one of their phrases or acronyms, or most of its words."""

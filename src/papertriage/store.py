@@ -73,8 +73,38 @@ def _migration_2(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def _migration_3(db: sqlite3.Connection) -> None:
+    # The search index (papertriage.libindex): papers get numbers of their own, which VACUUM
+    # cannot renumber as it may rowids; a segment of postings per add. A library from before
+    # has no segments yet: it is indexed on first search ("indexed" in meta lags "version").
+    _run_script(
+        db,
+        """
+        ALTER TABLE papers ADD COLUMN doc INTEGER;
+        UPDATE papers SET doc = rowid;
+        CREATE UNIQUE INDEX papers_doc ON papers (doc);
+        CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            docs BLOB NOT NULL,            -- int32 paper numbers
+            lengths BLOB NOT NULL,         -- float32 weighted lengths, one per paper
+            tags BLOB NOT NULL,            -- topic bits, `width` bytes per paper
+            width INTEGER NOT NULL
+        );
+        CREATE TABLE postings (
+            segment INTEGER NOT NULL REFERENCES segments (id),
+            term TEXT NOT NULL,
+            docs BLOB NOT NULL,            -- int32 paper numbers
+            tf BLOB NOT NULL               -- uint16 term frequency * 2 + in the title
+        );
+        CREATE INDEX postings_term ON postings (term, segment);
+        """,
+    )
+
+
 # Each migration takes the schema from version i to i + 1; append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
+MAX_SEGMENTS = 8  # more segments than this after an add: all but the largest are merged
+INDEX_BATCH = 50_000  # papers indexed at a time when a whole library is (re)indexed
 
 
 @dataclass(frozen=True)
@@ -178,90 +208,34 @@ class Library:
     ) -> AddResult:
         """Merge records into the library in one transaction: all of them, or none.
         `progress` is called with the number of records done, every thousand and at the end."""
+        return self.add_batches([records], now=now, taxonomy_hash=taxonomy_hash, progress=progress)
+
+    def add_batches(
+        self,
+        batches: Iterable[Sequence[Record]],
+        *,
+        now: str | None = None,
+        taxonomy_hash: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> AddResult:
+        """`add` for records that arrive a batch at a time (a listing too large to hold at once):
+        still one transaction, and each batch's papers are indexed as they are stored."""
         db = self.connect()
         when = now or _now()
         with _transaction(db):  # one writer at a time; others wait (busy timeout)
-            result = self._add(db, records, when, progress)
-            if result.new or result.updated:
+            adding = _Adding.start(db, when, progress)
+            for batch in batches:
+                adding.add(batch)
+            if adding.new or adding.updated:
                 _bump_version(db)
+            _set_meta(db, "index_topics", json.dumps(adding.topics))
+            _set_meta(db, "indexed", str(_version(db)))
+            _merge_segments(db)
             if taxonomy_hash is not None:
-                db.execute(
-                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('taxonomy', ?)",
-                    (taxonomy_hash,),
-                )
-        return result
-
-    def _add(
-        self,
-        db: sqlite3.Connection,
-        records: Sequence[Record],
-        when: str,
-        progress: Callable[[int], None] | None = None,
-    ) -> AddResult:
-        existing = {
-            row[0]: Record.from_dict(json.loads(row[1]))
-            for row in db.execute("SELECT id, record FROM papers")
-        }
-        index = MergeIndex()
-        for paper_id, record in existing.items():
-            index.add(paper_id, record)
-        new = updated = unchanged = 0
-        stored_ids: dict[str, str] = {}
-        inserts: dict[str, tuple[str, str | None, str, str, str]] = {}  # written in one batch
-        sources: list[tuple[str, str, int, str]] = []
-        for record in records:
-            original_id = record.id
-            match = index.find(record)
-            if match is None:
-                paper_id = record.id
-                if paper_id in existing:  # the same id for a different title: keep both
-                    paper_id = f"{record.id}-{len(existing)}"
-                    record = record.with_changes(id=paper_id)
-                inserts[paper_id] = (
-                    paper_id,
-                    record.arxiv_id,
-                    normalize_title(record.title),
-                    _json(record),
-                    when,
-                )
-                existing[paper_id] = record
-                index.add(paper_id, record)
-                new += 1
-            else:
-                paper_id = match
-                before = existing[paper_id]
-                merged = combine(before, record).with_changes(id=before.id)  # ids never change
-                if merged != before:
-                    row = (merged.arxiv_id, normalize_title(merged.title), _json(merged))
-                    if paper_id in inserts:  # new in this very batch: not in the table yet
-                        inserts[paper_id] = (paper_id, row[0], row[1], row[2], when)
-                    else:
-                        db.execute(
-                            "UPDATE papers SET arxiv_id = ?, norm_title = ?, record = ? "
-                            "WHERE id = ?",
-                            (*row, paper_id),
-                        )
-                        updated += 1
-                    existing[paper_id] = merged
-                    index.add(paper_id, merged)
-                else:
-                    unchanged += 1
-            sources.append((paper_id, record.source, record.position, when))
-            stored_ids[original_id] = paper_id
-            if progress is not None and len(stored_ids) % 1000 == 0:
-                progress(len(stored_ids))
-        db.executemany(
-            "INSERT INTO papers (id, arxiv_id, norm_title, record, first_seen) "
-            "VALUES (?, ?, ?, ?, ?)",
-            inserts.values(),
-        )
-        db.executemany(
-            "INSERT OR IGNORE INTO sources (paper_id, source, position, added) VALUES (?, ?, ?, ?)",
-            sources,
-        )
+                _set_meta(db, "taxonomy", taxonomy_hash)
         if progress is not None:
-            progress(len(records))
-        return AddResult(new, updated, unchanged, stored_ids)
+            progress(adding.done)
+        return AddResult(adding.new, adding.updated, adding.unchanged, adding.stored_ids)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -356,17 +330,109 @@ class Library:
         with _transaction(db):
             for record in records:
                 db.execute("UPDATE papers SET record = ? WHERE id = ?", (_json(record), record.id))
-            db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('taxonomy', ?)", (taxonomy_hash,)
-            )
+            _retag_segments(db, {record.id: record.tags for record in records})
+            _set_meta(db, "taxonomy", taxonomy_hash)
         return len(records)
 
     def unknown(self, records: Sequence[Record]) -> list[Record]:
         """The records the library does not have yet (by the same rules as `add` merges)."""
+        if not self.exists():
+            return list(records)
         index = MergeIndex()
-        for record in self.records():
-            index.add(record.id, record)
+        for paper_id, arxiv_id, title in self.connect().execute(
+            "SELECT id, arxiv_id, norm_title FROM papers"
+        ):
+            index.add_keys(paper_id, title, arxiv_id)
         return [record for record in records if index.find(record) is None]
+
+    def count(self) -> int:
+        if not self.exists():
+            return 0
+        return int(self.connect().execute("SELECT count(*) FROM papers").fetchone()[0])
+
+    # -- the search index (rows for papertriage.libindex) ------------------------------------
+
+    def index_is_current(self) -> bool:
+        """Whether every paper is indexed (a library made before the index was not, at first)."""
+        if not self.exists():
+            return True
+        db = self.connect()
+        return int(_meta(db, "indexed") or 0) == _version(db)
+
+    def reindex(self, progress: Callable[[int], None] | None = None) -> None:
+        """Index every paper afresh (one transaction), INDEX_BATCH papers to a segment."""
+        db = self.connect()
+        with _transaction(db):
+            db.execute("DELETE FROM postings")
+            db.execute("DELETE FROM segments")
+            topics: list[str] = []
+            batch: list[tuple[int, Record]] = []
+            done = 0
+            for doc, text in db.execute("SELECT doc, record FROM papers ORDER BY doc"):
+                batch.append((doc, Record.from_dict(json.loads(text))))
+                if len(batch) == INDEX_BATCH:
+                    _write_segment(db, [r for _, r in batch], [d for d, _ in batch], topics)
+                    done, batch = done + len(batch), []
+                    if progress is not None:
+                        progress(done)
+            if batch:
+                _write_segment(db, [r for _, r in batch], [d for d, _ in batch], topics)
+            _set_meta(db, "index_topics", json.dumps(topics))
+            _set_meta(db, "indexed", str(_version(db)))
+
+    def segment_rows(self) -> list[tuple[int, bytes, bytes, bytes, int]]:
+        return (
+            self.connect()
+            .execute("SELECT id, docs, lengths, tags, width FROM segments ORDER BY id")
+            .fetchall()
+        )
+
+    def posting_rows(self, term: str) -> list[tuple[int, bytes, bytes]]:
+        return (
+            self.connect()
+            .execute(
+                "SELECT segment, docs, tf FROM postings WHERE term = ? ORDER BY segment", (term,)
+            )
+            .fetchall()
+        )
+
+    def index_topics(self) -> list[str]:
+        return _index_topics(self.connect())
+
+    def has_term(self, term: str) -> bool:
+        found = self.connect().execute("SELECT 1 FROM postings WHERE term = ? LIMIT 1", (term,))
+        return found.fetchone() is not None
+
+    def terms_like(self, first: str, shortest: int, longest: int) -> list[str]:
+        """Indexed terms that start with `first` and are `shortest` to `longest` long."""
+        rows = self.connect().execute(
+            "SELECT DISTINCT term FROM postings WHERE term >= ? AND term < ? "
+            "AND length(term) BETWEEN ? AND ?",
+            (first, first + "\U0010ffff", shortest, longest),
+        )
+        return [row[0] for row in rows]
+
+    def records_by_doc(self, docs: list[int]) -> list[Record]:
+        """The records of papers numbered `docs`, in that order."""
+        db = self.connect()
+        found: dict[int, str] = {}
+        for start in range(0, len(docs), 500):
+            chunk = docs[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                db.execute(f"SELECT doc, record FROM papers WHERE doc IN ({marks})", chunk)
+            )
+        return [Record.from_dict(json.loads(found[doc])) for doc in docs]
+
+    def docs_in_state(self, statuses: Sequence[str], starred: bool) -> list[int]:
+        """Numbers of the papers with one of `statuses` (any, if none) and starred if asked."""
+        where, values = [], list(statuses)
+        if statuses:
+            where.append(f"status IN ({','.join('?' * len(statuses))})")
+        if starred:
+            where.append("starred = 1")
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return [row[0] for row in self.connect().execute(f"SELECT doc FROM papers{clause}", values)]
 
     def backup(self, target: str | os.PathLike[str], *, force: bool = False) -> None:
         """A consistent copy of the library (SQLite's online backup), written atomically."""
@@ -438,6 +504,199 @@ class Library:
                 "INSERT INTO notes (paper_id, created, text) VALUES (?, ?, ?)",
                 (paper_id, now or _now(), text.strip()),
             )
+
+
+class _Adding:
+    """One `add` in progress inside its transaction: what the library knows (titles and ids
+    only, never every record), the papers stored so far, and their index segments."""
+
+    def __init__(self, db: sqlite3.Connection, when: str) -> None:
+        self.db, self.when = db, when
+        self.index = MergeIndex()
+        self.ids: set[str] = set()
+        self.added: set[str] = set()  # papers new in this add
+        self.next_doc = 1
+        self.topics: list[str] = []
+        self.new = self.updated = self.unchanged = self.done = 0
+        self.stored_ids: dict[str, str] = {}  # record id -> id in the library
+        self.progress: Callable[[int], None] | None = None
+
+    @classmethod
+    def start(
+        cls, db: sqlite3.Connection, when: str, progress: Callable[[int], None] | None
+    ) -> _Adding:
+        adding = cls(db, when)
+        adding.progress = progress
+        for paper_id, arxiv_id, title, doc in db.execute(
+            "SELECT id, arxiv_id, norm_title, doc FROM papers"
+        ):
+            adding.index.add_keys(paper_id, title, arxiv_id)
+            adding.ids.add(paper_id)
+            adding.next_doc = max(adding.next_doc, doc + 1)
+        adding.topics = _index_topics(db)
+        return adding
+
+    def add(self, records: Sequence[Record]) -> None:
+        """Merge one batch: insert, update, and index what changed as a segment."""
+        db = self.db
+        changed: dict[str, tuple[int, Record]] = {}  # paper id -> (number, record as stored)
+        inserts: dict[str, tuple[str, str | None, str, str, str, int]] = {}  # one batch write
+        sources: list[tuple[str, str, int, str]] = []
+        for record in records:
+            original_id = record.id
+            title = normalize_title(record.title)
+            match = self.index.find(record, title)
+            if match is None:
+                paper_id = record.id
+                if paper_id in self.ids:  # the same id for a different title: keep both
+                    paper_id = f"{record.id}-{len(self.ids)}"
+                    record = record.with_changes(id=paper_id)
+                doc, self.next_doc = self.next_doc, self.next_doc + 1
+                inserts[paper_id] = (
+                    paper_id,
+                    record.arxiv_id,
+                    title,
+                    _json(record),
+                    self.when,
+                    doc,
+                )
+                changed[paper_id] = (doc, record)
+                self.ids.add(paper_id)
+                self.added.add(paper_id)
+                self.index.add_keys(paper_id, title, record.arxiv_id)
+                self.new += 1
+            else:
+                paper_id = match
+                doc, before = changed.get(paper_id) or self._stored(paper_id)
+                merged = combine(before, record).with_changes(id=before.id)  # ids never change
+                if merged != before:
+                    merged_title = normalize_title(merged.title)
+                    if paper_id in inserts:  # new in this very batch: not in the table yet
+                        inserts[paper_id] = (
+                            paper_id, merged.arxiv_id, merged_title, _json(merged), self.when, doc
+                        )  # fmt: skip
+                    else:
+                        db.execute(
+                            "UPDATE papers SET arxiv_id = ?, norm_title = ?, record = ? "
+                            "WHERE id = ?",
+                            (merged.arxiv_id, merged_title, _json(merged), paper_id),
+                        )
+                        if paper_id not in self.added:
+                            self.updated += 1
+                    changed[paper_id] = (doc, merged)
+                    self.index.add_keys(paper_id, merged_title, merged.arxiv_id)
+                else:
+                    self.unchanged += 1
+            sources.append((paper_id, record.source, record.position, self.when))
+            self.stored_ids[original_id] = paper_id
+            self.done += 1
+            if self.progress is not None and self.done % 1000 == 0:
+                self.progress(self.done)
+        db.executemany(
+            "INSERT INTO papers (id, arxiv_id, norm_title, record, first_seen, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            inserts.values(),
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO sources (paper_id, source, position, added) VALUES (?, ?, ?, ?)",
+            sources,
+        )
+        if changed:
+            _write_segment(db, [record for _, record in changed.values()],
+                           [doc for doc, _ in changed.values()], self.topics)  # fmt: skip
+
+    def _stored(self, paper_id: str) -> tuple[int, Record]:
+        row = self.db.execute("SELECT doc, record FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        return int(row[0]), Record.from_dict(json.loads(row[1]))
+
+
+def _write_segment(
+    db: sqlite3.Connection, records: Sequence[Record], docs: Sequence[int], topics: list[str]
+) -> None:
+    from papertriage.libindex import build_segment
+
+    segment = build_segment(records, docs, topics)
+    cursor = db.execute(
+        "INSERT INTO segments (docs, lengths, tags, width) VALUES (?, ?, ?, ?)",
+        (
+            segment.docs.tobytes(),
+            segment.lengths.tobytes(),
+            segment.tags.tobytes(),
+            segment.tags.shape[1],
+        ),
+    )
+    number = cursor.lastrowid
+    db.executemany(
+        "INSERT INTO postings (segment, term, docs, tf) VALUES (?, ?, ?, ?)",
+        ((number, term, docs_bytes, tf) for term, docs_bytes, tf in segment.term_rows()),
+    )
+
+
+def _merge_segments(db: sqlite3.Connection) -> None:
+    """Keep searches to a few segments: past MAX_SEGMENTS, fold all but the largest into one,
+    dropping the postings of papers indexed again since."""
+    from papertriage.libindex import merge_segment_rows
+
+    rows = db.execute("SELECT id, docs, lengths, tags, width FROM segments ORDER BY id").fetchall()
+    if len(rows) <= MAX_SEGMENTS:
+        return
+    largest = max(rows, key=lambda row: len(row[1]))[0]
+    merged_ids = [row[0] for row in rows if row[0] != largest]
+    marks = ",".join("?" * len(merged_ids))
+    postings = db.execute(
+        f"SELECT term, segment, docs, tf FROM postings WHERE segment IN ({marks}) "
+        "ORDER BY term, segment",
+        merged_ids,
+    )
+    merged = merge_segment_rows(rows, merged_ids, postings)
+    cursor = db.execute(
+        "INSERT INTO segments (docs, lengths, tags, width) VALUES (?, ?, ?, ?)", merged.segment
+    )
+    number = cursor.lastrowid
+    db.executemany(
+        "INSERT INTO postings (segment, term, docs, tf) VALUES (?, ?, ?, ?)",
+        ((number, *row) for row in merged.terms),
+    )
+    db.execute(f"DELETE FROM postings WHERE segment IN ({marks})", merged_ids)
+    db.execute(f"DELETE FROM segments WHERE id IN ({marks})", merged_ids)
+
+
+def _retag_segments(db: sqlite3.Connection, tags_by_id: dict[str, tuple[str, ...]]) -> None:
+    """Rewrite every segment's topic bits from the papers' new tags."""
+    import numpy as np
+
+    from papertriage.libindex import topic_bits
+
+    tags_by_doc = {
+        doc: tags_by_id.get(paper_id, ())
+        for paper_id, doc in db.execute("SELECT id, doc FROM papers")
+    }
+    topics: list[str] = []
+    for segment, docs_bytes in db.execute("SELECT id, docs FROM segments").fetchall():
+        docs = np.frombuffer(docs_bytes, np.int32).tolist()
+        bits = topic_bits([tags_by_doc.get(doc, ()) for doc in docs], topics)
+        db.execute(
+            "UPDATE segments SET tags = ?, width = ? WHERE id = ?",
+            (bits.tobytes(), bits.shape[1], segment),
+        )
+    _set_meta(db, "index_topics", json.dumps(topics))
+
+
+def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def _meta(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def _version(db: sqlite3.Connection) -> int:
+    return int(_meta(db, "version") or 0)
+
+
+def _index_topics(db: sqlite3.Connection) -> list[str]:
+    return list(json.loads(_meta(db, "index_topics") or "[]"))
 
 
 class _transaction:

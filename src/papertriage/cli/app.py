@@ -256,6 +256,7 @@ def read_inputs(
     db: str | None = None,
     library_ok: bool = False,
     write_cache: bool = True,
+    piped: bytes | None = None,
 ) -> list[Record]:
     """Parse every input (and tag it, given a taxonomy), then merge records of the same paper.
 
@@ -268,12 +269,12 @@ def read_inputs(
     if not files:
         # Nothing named: the library, when the command can use it and nothing is piped in.
         if env.stdin_is_tty and library_ok:
-            return _library_records(env, db, messages, taxonomy, cache_entries)
+            return _library_records(env, db, messages, taxonomy)
         if env.stdin_is_tty:
             raise UsageError("no listing given", hint="name a file, or pipe one into stdin")
-        stdin = sys.stdin.buffer.read()
+        stdin = sys.stdin.buffer.read() if piped is None else piped
         if not stdin.strip() and library_ok:
-            return _library_records(env, db, messages, taxonomy, cache_entries)
+            return _library_records(env, db, messages, taxonomy)
         files = ["-"]
     options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
     records: list[Record] = []
@@ -293,6 +294,25 @@ def read_inputs(
     return result.records
 
 
+def piped_input(files: list[str] | None, env: Env) -> tuple[bool, bytes | None]:
+    """For a command that can read the library: whether it should (no file named and nothing
+    piped in), and what was piped in, read once here so read_inputs need not read it again."""
+    if files:
+        return False, None
+    if env.stdin_is_tty:
+        return True, None
+    piped = sys.stdin.buffer.read()
+    return not piped.strip(), piped
+
+
+def check_statuses(statuses: Iterable[str]) -> None:
+    from papertriage.store import STATUSES
+
+    for status in statuses:
+        if status not in STATUSES:
+            raise UsageError(f"unknown status {status!r}", hint=f"one of {', '.join(STATUSES)}")
+
+
 def open_library(env: Env, db: str | None) -> object:
     from papertriage.store import Library, default_library_path
 
@@ -300,31 +320,23 @@ def open_library(env: Env, db: str | None) -> object:
 
 
 def _library_records(
-    env: Env,
-    db: str | None,
-    messages: Messages,
-    taxonomy: Taxonomy | None = None,
-    cache_entries: list[str] | None = None,
+    env: Env, db: str | None, messages: Messages, taxonomy: Taxonomy | None = None
 ) -> list[Record]:
     library = open_library(env, db)
     records = library.records()  # type: ignore[attr-defined]
     if not records:
-        raise UsageError(
-            "no listing given and the library is empty",
-            hint="name a listing file, or add one with `papertriage add FILE`",
-        )
+        raise empty_library()
     if taxonomy is not None and library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
         records = _retag(library, records, taxonomy, messages, env)
-    if cache_entries is not None and taxonomy is not None:
-        # Names the library's content for the search index cache: it changes with every write.
-        from papertriage.cache import code_fingerprint
-
-        cache_entries.append(
-            f"library:{library.path.resolve()}:{library.version()}:"  # type: ignore[attr-defined]
-            f"{taxonomy.content_hash()}:{code_fingerprint()}"
-        )
     messages.info(f"{library.path}: {len(records)} papers in the library")  # type: ignore[attr-defined]
     return records
+
+
+def empty_library() -> UsageError:
+    return UsageError(
+        "no listing given and the library is empty",
+        hint="name a listing file, or add one with `papertriage add FILE`",
+    )
 
 
 def _with_tags(
@@ -341,11 +353,7 @@ def _by_state(
     """Records whose reading state in the library matches (all of them, without filters)."""
     if not statuses and not starred:
         return records
-    from papertriage.store import STATUSES
-
-    for status in statuses or ():
-        if status not in STATUSES:
-            raise UsageError(f"unknown status {status!r}", hint=f"one of {', '.join(STATUSES)}")
+    check_statuses(statuses or ())
     states = open_library(env, db).states()  # type: ignore[attr-defined]
     kept = []
     for record in records:

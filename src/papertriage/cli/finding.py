@@ -36,13 +36,19 @@ from papertriage.cli.app import (
     _by_state,
     _check_output_early,
     _check_tags,
+    _progress,
+    _retag,
     _run,
     _with_tags,
     _write_or_save,
     app,
+    check_statuses,
     emit_objects,
     emit_records,
+    empty_library,
     load_topics,
+    open_library,
+    piped_input,
     read_inputs,
     resolve_format,
     show,
@@ -99,21 +105,25 @@ def search(
         resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
         _check_output_early(output, force)
         taxonomy = load_topics(topics, env)
-        entries: list[str] = []
-        records = read_inputs(
-            files, input_format, False, env, messages, taxonomy, entries, db=db, library_ok=True
-        )
-        records = _by_state(records, status, starred, env, db)
-        cached = entries if not (status or starred) else []  # a cached index covers whole files
-        index = _search_index(records, taxonomy, cached, env)
-        hits = index.search(
+        use_library, piped = piped_input(files, env)
+        if use_library:
+            index, total = _library_index(env, db, taxonomy, messages, status or [], starred)
+        else:
+            entries: list[str] = []
+            records = read_inputs(
+                files, input_format, False, env, messages, taxonomy, entries, piped=piped
+            )
+            records = _by_state(records, status, starred, env, db)
+            cached = entries if not (status or starred) else []  # cached: whole files only
+            index, total = _search_index(records, taxonomy, cached, env), len(records)
+        hits = index.search(  # type: ignore[attr-defined]
             parsed, limit=limit, min_score=min_score, tags=tag or (), not_tags=not_tag or ()
         )
         if sort is SortOrder.position:
             hits.sort(key=lambda hit: (hit.record.source, hit.record.position))
         elif sort is SortOrder.title:
             hits.sort(key=lambda hit: (hit.record.title.casefold(), hit.record.id))
-        messages.info(f"{len(hits)} of {len(records)} papers match")
+        messages.info(f"{len(hits)} of {total} papers match")
         _show_hits(hits, resolved, output, force, explain)
 
     _run(body)
@@ -304,6 +314,37 @@ def similar(
         )
 
     _run(body)
+
+
+def _library_index(
+    env: Env,
+    db: str | None,
+    taxonomy: Taxonomy,
+    messages: Messages,
+    statuses: list[str],
+    starred: bool,
+) -> tuple[object, int]:
+    """The library's own search index (stored in it, nothing rebuilt), and how many papers it
+    searches. Reads no record beyond those a search shows."""
+    from papertriage.libindex import LibraryPostings
+    from papertriage.search import SearchIndex
+
+    check_statuses(statuses)
+    library = open_library(env, db)
+    count = library.count()  # type: ignore[attr-defined]
+    if not count:
+        raise empty_library()
+    if library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
+        _retag(library, library.records(), taxonomy, messages, env)  # type: ignore[attr-defined]
+    if not library.index_is_current():  # type: ignore[attr-defined]
+        messages.info(f"{library.path}: indexing the library for search (once)")  # type: ignore[attr-defined]
+        with _progress(env, count, "indexing") as advance:
+            library.reindex(advance)  # type: ignore[attr-defined]
+    postings = LibraryPostings(library)  # type: ignore[arg-type]
+    if statuses or starred:
+        postings.restrict(library.docs_in_state(statuses, starred))  # type: ignore[attr-defined]
+    messages.info(f"{library.path}: {count} papers in the library")  # type: ignore[attr-defined]
+    return SearchIndex.with_arrays([], postings, taxonomy), postings.count
 
 
 def _search_index(

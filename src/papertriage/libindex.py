@@ -1,0 +1,330 @@
+"""The library's search index: BM25 postings kept inside the library's SQLite file.
+
+Why there: an `add` writes papers and their postings in the same transaction, so a crash leaves
+both as they were, `backup` copies both, and nothing beside the library can go stale. A search
+reads only the postings of the words it asks for (a few megabytes even at a million papers) and
+fetches only the records it shows, so a new process answers in well under a second.
+
+Layout. Papers are numbered (`papers.doc`). Each add indexes the papers it inserted or changed as
+one segment: a row of per-paper arrays (numbers, weighted lengths, topic bits) and a row per term
+with the numbers of the papers holding it and their term frequencies. A paper indexed again later
+belongs to its newest segment; its postings in older ones are ignored, and dropped when segments
+are merged. Scores are the same BM25 as papertriage.search, computed by arrayindex.rank_postings.
+
+This module turns records into segments and segments into query answers; reading and writing the
+rows is papertriage.store's job (the only module that speaks SQL).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from papertriage.arrayindex import rank_postings
+from papertriage.models import Record
+from papertriage.search import K1, STOP_WORDS, TITLE_WEIGHT, B, Hit
+from papertriage.tokens import TOKEN, stem
+
+if TYPE_CHECKING:
+    from papertriage.search import _Plan
+
+TF_LIMIT = 32_767  # term frequencies are stored as uint16 (tf * 2 + in title)
+DOC_TYPE, TF_TYPE, LENGTH_TYPE = np.int32, np.uint16, np.float32
+_SKIP = -1  # the term id of a word not indexed (a stop word: no query ever scores one)
+
+
+@dataclass
+class Segment:
+    """One add's postings, ready to be stored: per-paper arrays and a CSR table by term."""
+
+    docs: np.ndarray  # DOC_TYPE: the papers' numbers
+    lengths: np.ndarray  # LENGTH_TYPE: weighted lengths (title words count TITLE_WEIGHT times)
+    tags: np.ndarray  # uint8, (papers, width): topic bits, np.packbits over the topic list
+    terms: list[str]
+    starts: np.ndarray  # int64, len(terms) + 1: postings of terms[i] are [starts[i], starts[i+1])
+    postings_docs: np.ndarray  # DOC_TYPE
+    postings_tf: np.ndarray  # TF_TYPE: tf * 2 + (1 if the term is in the title)
+
+    def term_rows(self) -> Iterator[tuple[str, bytes, bytes]]:
+        """(term, paper numbers, frequencies) for each term, as stored."""
+        starts = self.starts.tolist()
+        for number, term in enumerate(self.terms):
+            lo, hi = starts[number], starts[number + 1]
+            yield term, self.postings_docs[lo:hi].tobytes(), self.postings_tf[lo:hi].tobytes()
+
+
+class _TermIds(dict[str, int]):
+    """word as written -> term id, a term being the word's search token (stop words: _SKIP)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.vocabulary: dict[str, int] = {}
+
+    def __missing__(self, word: str) -> int:
+        token = stem(word.lower())
+        if token in STOP_WORDS:
+            number = _SKIP
+        else:
+            number = self.vocabulary.setdefault(token, len(self.vocabulary))
+        self[word] = number
+        return number
+
+
+def topic_bits(tag_lists: Iterable[Sequence[str]], topics: list[str]) -> np.ndarray:
+    """Packed topic bits per paper (topics not yet in `topics` are appended to it)."""
+    position = {topic: i for i, topic in enumerate(topics)}
+    rows: list[list[int]] = []
+    for tags in tag_lists:
+        row = []
+        for tag in tags:
+            if tag not in position:
+                position[tag] = len(topics)
+                topics.append(tag)
+            row.append(position[tag])
+        rows.append(row)
+    width = max(1, math.ceil(len(topics) / 8))
+    bits = np.zeros((len(rows), width * 8), dtype=bool)
+    for number, row in enumerate(rows):
+        bits[number, row] = True
+    return np.packbits(bits, axis=1)
+
+
+def build_segment(records: Sequence[Record], docs: Sequence[int], topics: list[str]) -> Segment:
+    """Index records numbered `docs`; new topics among their tags are appended to `topics`."""
+    ids = _TermIds()
+    lookup, findall = ids.__getitem__, TOKEN.findall
+    title_terms, title_docs = array("i"), array("i")
+    abstract_terms, abstract_docs = array("i"), array("i")
+    lengths = np.zeros(len(records), dtype=LENGTH_TYPE)
+    for number, record in enumerate(records):
+        title = list(map(lookup, findall(record.title)))
+        abstract = list(map(lookup, findall(record.abstract)))
+        lengths[number] = TITLE_WEIGHT * len(title) + len(abstract)
+        title_terms.extend(title)
+        title_docs.extend(repeat(number, len(title)))
+        abstract_terms.extend(abstract)
+        abstract_docs.extend(repeat(number, len(abstract)))
+    width = max(len(records), 1)
+    # One key per (term, paper) occurrence, sorted: term-major, so np.unique yields the CSR order.
+    keys = np.concatenate(
+        [
+            np.frombuffer(title_terms, dtype=np.int32).astype(np.int64) * width
+            + np.frombuffer(title_docs, dtype=np.int32),
+            np.frombuffer(abstract_terms, dtype=np.int32).astype(np.int64) * width
+            + np.frombuffer(abstract_docs, dtype=np.int32),
+        ]
+    )
+    in_title_flag = np.zeros(len(keys), dtype=np.int64)
+    in_title_flag[: len(title_terms)] = 1
+    kept = keys >= 0  # stop words (term id -1) give negative keys
+    keys, in_title_flag = keys[kept], in_title_flag[kept]
+    unique, inverse = np.unique(keys, return_inverse=True)
+    in_title = np.bincount(inverse, weights=in_title_flag, minlength=len(unique))
+    abstract_count = np.bincount(inverse, minlength=len(unique)) - in_title
+    tf = np.minimum(TITLE_WEIGHT * in_title + abstract_count, TF_LIMIT).astype(np.int64)
+    term_ids, local_docs = np.divmod(unique, width)
+    vocabulary = sorted(ids.vocabulary, key=ids.vocabulary.__getitem__)
+    counts = np.bincount(term_ids, minlength=len(vocabulary))
+    present = np.nonzero(counts)[0]
+    starts = np.zeros(len(present) + 1, dtype=np.int64)
+    np.cumsum(counts[present], out=starts[1:])
+    doc_numbers = np.asarray(docs, dtype=DOC_TYPE)
+    return Segment(
+        docs=doc_numbers,
+        lengths=lengths,
+        tags=topic_bits((record.tags for record in records), topics),
+        terms=[vocabulary[i] for i in present.tolist()],
+        starts=starts,
+        postings_docs=doc_numbers[local_docs] if len(doc_numbers) else local_docs.astype(DOC_TYPE),
+        postings_tf=(tf * 2 + (in_title > 0)).astype(TF_TYPE),
+    )
+
+
+class IndexRows(Protocol):
+    """What the library's index needs from the store (papertriage.store.Library has these)."""
+
+    def segment_rows(self) -> list[tuple[int, bytes, bytes, bytes, int]]:
+        """(segment id, docs, lengths, tags, tag width) of every segment, oldest first."""
+        ...
+
+    def posting_rows(self, term: str) -> list[tuple[int, bytes, bytes]]:
+        """(segment id, docs, frequencies) of a term in every segment that has it."""
+        ...
+
+    def index_topics(self) -> list[str]: ...
+
+    def has_term(self, term: str) -> bool: ...
+
+    def terms_like(self, first: str, shortest: int, longest: int) -> list[str]: ...
+
+    def records_by_doc(self, docs: list[int]) -> list[Record]: ...
+
+
+@dataclass
+class Owners:
+    """Which segment each paper number belongs to (-1: none), with its length and topic bits."""
+
+    owner: np.ndarray
+    lengths: np.ndarray
+    tags: np.ndarray
+
+    @classmethod
+    def load(cls, rows: Sequence[tuple[int, bytes, bytes, bytes, int]]) -> Owners:
+        arrays = [(sid, np.frombuffer(docs, DOC_TYPE), *rest) for sid, docs, *rest in rows]
+        size = max((int(docs.max()) + 1 for _, docs, *_ in arrays if len(docs)), default=0)
+        width = max((w for *_, w in arrays), default=1)
+        owner = np.full(size, -1, dtype=np.int64)
+        lengths = np.zeros(size, dtype=np.float64)
+        tags = np.zeros((size, width), dtype=np.uint8)
+        for sid, docs, length_bytes, tag_bytes, segment_width in arrays:  # oldest first
+            owner[docs] = sid
+            lengths[docs] = np.frombuffer(length_bytes, LENGTH_TYPE)
+            tags[docs, :segment_width] = np.frombuffer(tag_bytes, np.uint8).reshape(
+                len(docs), segment_width
+            )
+        return cls(owner, lengths, tags)
+
+    def owned(self, segment: int, docs: np.ndarray) -> np.ndarray:
+        """Which of a segment's paper numbers it still owns."""
+        return self.owner[docs] == segment
+
+
+class LibraryPostings:
+    """The library's postings for rank_postings (and SearchIndex's typo correction)."""
+
+    def __init__(self, rows: IndexRows) -> None:
+        self.rows = rows
+        self.owners = Owners.load(rows.segment_rows())
+        self.topics = rows.index_topics()
+        self.size = len(self.owners.owner)
+        self.live = self.owners.owner >= 0
+        self._settle()
+
+    def _settle(self) -> None:
+        self.count = int(self.live.sum())
+        live_lengths = self.owners.lengths[self.live]
+        self.average = float(live_lengths.mean()) if len(live_lengths) else 1.0
+        self.average = self.average or 1.0
+
+    def restrict(self, docs: Iterable[int]) -> None:
+        """Search only these papers (as if the library held no others)."""
+        allowed = np.zeros(self.size, dtype=bool)
+        wanted = np.fromiter(docs, dtype=np.int64)
+        allowed[wanted[wanted < self.size]] = True
+        self.live &= allowed
+        self._settle()
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        docs_parts, tf_parts = [], []
+        for segment, docs_bytes, tf_bytes in self.rows.posting_rows(term):
+            docs = np.frombuffer(docs_bytes, DOC_TYPE)
+            keep = self.owners.owned(segment, docs) & self.live[docs]
+            docs_parts.append(docs[keep])
+            tf_parts.append(np.frombuffer(tf_bytes, TF_TYPE)[keep])
+        if not docs_parts:
+            return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool)
+        docs = np.concatenate(docs_parts).astype(np.int64)
+        packed = np.concatenate(tf_parts)
+        tf = (packed >> 1).astype(np.float64)
+        norm = K1 * (1 - B + B * self.owners.lengths[docs] / self.average)
+        return docs, tf * (K1 + 1) / (tf + norm), (packed & 1).astype(bool)
+
+    def tag_mask(self, tag: str) -> np.ndarray:
+        if tag not in self.topics:
+            return np.zeros(self.size, dtype=bool)
+        column = self.topics.index(tag)
+        byte, bit = divmod(column, 8)
+        if byte >= self.owners.tags.shape[1]:
+            return np.zeros(self.size, dtype=bool)
+        return (self.owners.tags[:, byte] & (0x80 >> bit)).astype(bool) & self.live
+
+    def records_at(self, numbers: list[int]) -> list[Record]:
+        return self.rows.records_by_doc(numbers)
+
+    def rank(self, plan: _Plan) -> list[Hit]:
+        return rank_postings(self, plan)
+
+    def vocabulary_view(self) -> LibraryVocabulary:
+        return LibraryVocabulary(self.rows)
+
+
+class LibraryVocabulary:
+    """The index's terms as SearchIndex.correct asks for them, answered from the store."""
+
+    def __init__(self, rows: IndexRows) -> None:
+        self.rows = rows
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.rows.has_term(term)
+
+    def get(self, term: str, default: object = None) -> object:
+        return () if term in self else default
+
+    def candidates(self, first: str, shortest: int, longest: int) -> list[str]:
+        """Terms starting with `first` whose length is within [shortest, longest]."""
+        terms = [t for t in self.rows.terms_like(first, shortest, longest) if not t.isdigit()]
+        return sorted(terms, key=lambda term: (len(term), term))  # as SearchIndex orders them
+
+
+@dataclass
+class MergedSegment:
+    """Several segments folded into one: its segments row, and its postings rows by term."""
+
+    segment: tuple[bytes, bytes, bytes, int]  # docs, lengths, tags, width
+    terms: Iterator[tuple[str, bytes, bytes]]  # (term, docs, tf), consumed once
+
+
+def merge_segment_rows(
+    rows: Sequence[tuple[int, bytes, bytes, bytes, int]],
+    merged_ids: Sequence[int],
+    postings: Iterable[tuple[str, int, bytes, bytes]],
+) -> MergedSegment:
+    """Fold the segments `merged_ids` (of all segments `rows`) into one, keeping only the papers
+    each still owns. `postings` are their (term, segment, docs, tf) rows ordered by term."""
+    from itertools import groupby
+    from operator import itemgetter
+
+    owners = Owners.load(rows)
+    merged = set(merged_ids)
+    width = max(row[4] for row in rows)
+    docs_parts, length_parts, tag_parts = [], [], []
+    for segment, docs_bytes, length_bytes, tag_bytes, segment_width in rows:
+        if segment not in merged:
+            continue
+        docs = np.frombuffer(docs_bytes, DOC_TYPE)
+        keep = owners.owned(segment, docs)
+        docs_parts.append(docs[keep])
+        length_parts.append(np.frombuffer(length_bytes, LENGTH_TYPE)[keep])
+        tags = np.zeros((len(docs), width), dtype=np.uint8)
+        tags[:, :segment_width] = np.frombuffer(tag_bytes, np.uint8).reshape(
+            len(docs), segment_width
+        )
+        tag_parts.append(tags[keep])
+
+    def terms() -> Iterator[tuple[str, bytes, bytes]]:
+        for term, group in groupby(postings, key=itemgetter(0)):
+            kept_docs, kept_tf = [], []
+            for _, segment, docs_bytes, tf_bytes in group:
+                docs = np.frombuffer(docs_bytes, DOC_TYPE)
+                keep = owners.owned(segment, docs)
+                kept_docs.append(docs[keep])
+                kept_tf.append(np.frombuffer(tf_bytes, TF_TYPE)[keep])
+            docs = np.concatenate(kept_docs)
+            if len(docs):
+                yield term, docs.tobytes(), np.concatenate(kept_tf).tobytes()
+
+    return MergedSegment(
+        (
+            np.concatenate(docs_parts).tobytes(),
+            np.concatenate(length_parts).tobytes(),
+            np.concatenate(tag_parts).tobytes(),
+            width,
+        ),
+        terms(),
+    )
