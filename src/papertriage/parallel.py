@@ -1,8 +1,10 @@
 """Tag a large batch with several processes: the same three phases as the serial path.
 
-Each worker scans its slice of the records and sends back their TF-IDF content strings; the
-parent fits TF-IDF over the whole batch (so results do not depend on the number of workers) and
-sends each worker its rows of similarities; the workers turn evidence into verdicts. Workers are
+Each worker scans its slice of the records, hashes their TF-IDF content words and sends back only
+the document frequencies; the parent adds them up into IDF weights over the whole batch (so
+results do not depend on the number of workers) and sends them to every worker; the workers score
+their slice against the topic prototypes and turn evidence into verdicts. So no phase leaves the
+workers waiting on one process. Workers are
 forked, so the tagger and the records reach them without being copied through a pipe. Where fork
 is unavailable the caller's serial path is used instead.
 """
@@ -17,6 +19,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from papertriage.libindex import PostingsPart
     from papertriage.models import Record
     from papertriage.tag import Tagger, Verdict
 
@@ -26,9 +29,21 @@ def tag_in_parallel(
     records: list[Record],
     workers: int,
     progress: Callable[[int], None] | None = None,
-) -> list[Verdict]:
+    *,
+    index: bool = False,
+) -> tuple[list[Verdict], list[PostingsPart]]:
+    """Verdicts for the records, and with `index` each slice's search postings."""
     if "fork" not in multiprocessing.get_all_start_methods():
-        return tagger._tag_serially(records, progress)
+        tagger.token_sink = [] if index else None
+        try:
+            verdicts = tagger._tag_serially(records, progress)
+            if not index:
+                return verdicts, []
+            from papertriage.libindex import PostingsPart
+
+            return verdicts, [PostingsPart.from_tokens(tagger.token_sink)]  # type: ignore[arg-type]
+        finally:
+            tagger.token_sink = None
     if tagger._use_tfidf:
         tagger.similarities(["warm up"])  # import scikit-learn once, before forking
         tagger.scan(records[0])
@@ -40,24 +55,30 @@ def tag_in_parallel(
         for lo, hi in pairwise(bounds):
             parent_end, child_end = context.Pipe()
             process = context.Process(
-                target=_work, args=(tagger, records, lo, hi, child_end), daemon=True
+                target=_work, args=(tagger, records, lo, hi, child_end, index), daemon=True
             )
             process.start()
             child_end.close()
             pipes.append(parent_end)
             processes.append(process)
-        contents: list[str] = []
+        frequencies, scanned = [], 0
         for pipe in pipes:
-            contents.extend(_receive(pipe))
+            count, slice_frequencies = _receive(pipe)
+            frequencies.append(slice_frequencies)
+            scanned += count
             if progress is not None:  # a worker's slice is scanned
-                progress(len(contents))
-        similarity = tagger.similarities(contents)
-        for pipe, (lo, hi) in zip(pipes, pairwise(bounds), strict=True):
-            pipe.send(None if similarity is None else similarity[lo:hi])
-        verdicts: list[Verdict] = []
+                progress(scanned)
+        weights = tagger.weigh_terms(frequencies, len(records))
         for pipe in pipes:
-            verdicts.extend(_receive(pipe))
-        return verdicts
+            pipe.send(weights)
+        verdicts: list[Verdict] = []
+        parts: list[PostingsPart] = []
+        for pipe in pipes:
+            slice_verdicts, part = _receive(pipe)
+            verdicts.extend(slice_verdicts)
+            if part is not None:
+                parts.append(part)
+        return verdicts, parts
     finally:
         for process in processes:
             process.join(timeout=5)
@@ -72,12 +93,24 @@ def _receive(pipe: Connection) -> Any:
     return payload
 
 
-def _work(tagger: Tagger, records: list[Record], lo: int, hi: int, pipe: Connection) -> None:
+def _work(
+    tagger: Tagger, records: list[Record], lo: int, hi: int, pipe: Connection, index: bool
+) -> None:
     try:
+        tagger.token_sink = [] if index else None
         scanned = [tagger.scan(record) for record in records[lo:hi]]
-        pipe.send(("ok", [content for _, content in scanned]))
-        similarity = pipe.recv()
-        pipe.send(("ok", tagger.verdicts([evidence for evidence, _ in scanned], similarity)))
+        contents = [content for _, content in scanned]
+        counts, frequencies = tagger.count_terms(contents)
+        pipe.send(("ok", (len(contents), frequencies)))
+        part = None
+        if index:  # while the parent adds up the frequencies
+            from papertriage.libindex import PostingsPart
+
+            part = PostingsPart.from_tokens(tagger.token_sink)  # type: ignore[arg-type]
+            tagger.token_sink = None
+        similarity = tagger.slice_similarities(contents, counts, pipe.recv())
+        verdicts = tagger.verdicts([evidence for evidence, _ in scanned], similarity)
+        pipe.send(("ok", (verdicts, part)))
     except BaseException:
         pipe.send(("error", traceback.format_exc()))
     finally:

@@ -12,11 +12,14 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from papertriage.models import Record
 from papertriage.tokens import TOKEN, StemCache, content_words, stem, tokenize
 from papertriage.topics import Taxonomy, Topic
+
+if TYPE_CHECKING:
+    from papertriage.libindex import PostingsPart
 
 FIELDS = ("title", "abstract")
 PHRASE, EXCLUDE, REQUIRE, RELATED = 0, 1, 2, 3  # kinds of entries in the phrase index
@@ -201,6 +204,9 @@ class Tagger:
         self._tfidf_topics = [i for i, topic in enumerate(self.topics) if topic.tfidf]
         self._use_tfidf = bool(self._tfidf_topics)
         self._stop_words: frozenset[str] | None = None
+        # When a list, every record scanned leaves its (title, abstract) tokens here, for the
+        # search index (papertriage.libindex), so that nothing is tokenised twice.
+        self.token_sink: list[tuple[list[str], list[str]]] | None = None
 
     # -- one record ---------------------------------------------------------------------------
 
@@ -217,6 +223,8 @@ class Tagger:
         evidence: dict[int, _Evidence] = {}
         for (text, where), (words, _, hits) in zip(fields, scanned, strict=True):
             self._collect(text, where, words, hits, evidence)
+        if self.token_sink is not None:
+            self.token_sink.append((scanned[0][1], scanned[1][1]))
         return evidence, scanned[0][1] + scanned[1][1]
 
     def _collect(
@@ -306,20 +314,50 @@ class Tagger:
         PARALLEL_MIN_RECORDS or more); the result is the same either way. `progress` is told how
         many records have been scanned (the longest phase), from time to time.
         """
-        records = list(records)
+        return self._tag(list(records), workers, progress, index=False)[0]
+
+    def tag_and_index(
+        self, records: Sequence[Record], *, workers: int | None = None
+    ) -> tuple[list[Record], PostingsPart]:
+        """`tag`, and the records' search postings from the same tokens (for the library)."""
+        tagged, part = self._tag(list(records), workers, None, index=True)
+        assert part is not None
+        return tagged, part
+
+    def _tag(
+        self,
+        records: list[Record],
+        workers: int | None,
+        progress: Callable[[int], None] | None,
+        index: bool,
+    ) -> tuple[list[Record], PostingsPart | None]:
         count = _worker_count(len(records), workers)
+        part = None
         if count > 1:
             from papertriage.parallel import tag_in_parallel
 
-            verdicts = tag_in_parallel(self, records, count, progress)
+            verdicts, parts = tag_in_parallel(self, records, count, progress, index=index)
+            if index:
+                from papertriage.libindex import PostingsPart
+
+                part = PostingsPart.concat(parts)
         else:
-            verdicts = self._tag_serially(records, progress)
+            self.token_sink = [] if index else None
+            try:
+                verdicts = self._tag_serially(records, progress)
+                if index:
+                    from papertriage.libindex import PostingsPart
+
+                    part = PostingsPart.from_tokens(self.token_sink)  # type: ignore[arg-type]
+            finally:
+                self.token_sink = None
         if progress is not None:
             progress(len(records))
-        return [
+        tagged = [
             record.with_changes(tags=tags, tag_details=details)
             for record, (tags, details) in zip(records, verdicts, strict=True)
         ]
+        return tagged, part
 
     def _tag_serially(
         self, records: list[Record], progress: Callable[[int], None] | None = None
@@ -352,11 +390,57 @@ class Tagger:
             return None
         from papertriage.similarity import prototype_similarities
 
-        prototypes = [
+        similarity = prototype_similarities(contents, self._prototypes())
+        similarity[[i for i, content in enumerate(contents) if not content], :] = 0.0
+        return similarity
+
+    def _prototypes(self) -> list[str]:
+        return [
             " ".join(tokenize(self.topics[i].tfidf.prototype))  # type: ignore[union-attr]
             for i in self._tfidf_topics
         ]
-        similarity = prototype_similarities(contents, prototypes)
+
+    # Phase 2 split for several processes (papertriage.parallel): each counts its own slice,
+    # one turns the counts into IDF weights, each scores its slice. Same numbers as above.
+
+    def count_terms(self, contents: list[str]) -> tuple[Any, Any]:
+        """A slice's hashed term counts and their document frequencies (None without rules)."""
+        if not self._use_tfidf or not any(contents):
+            return None, None
+        from papertriage.similarity import document_frequencies, hashed_counts
+
+        counts = hashed_counts(contents)
+        return counts, document_frequencies(counts)
+
+    def weigh_terms(self, frequencies: list[Any], documents: int) -> Any:
+        """IDF weights and prototype rows from every slice's frequencies (None: no TF-IDF)."""
+        present = [f for f in frequencies if f is not None]
+        if not present:
+            return None
+        from papertriage.similarity import (
+            document_frequencies,
+            hashed_counts,
+            idf_weights,
+            tfidf_rows,
+        )
+
+        prototype_counts = hashed_counts(self._prototypes())
+        total = sum(present) + document_frequencies(prototype_counts)
+        idf = idf_weights(total, documents + prototype_counts.shape[0])
+        return idf, tfidf_rows(prototype_counts, idf)
+
+    def slice_similarities(self, contents: list[str], counts: Any, weights: Any) -> Any:
+        """A slice's rows of `similarities`, given its counts and the shared weights."""
+        if weights is None:
+            return None
+        import numpy as np
+
+        from papertriage.similarity import similarities_to
+
+        idf, prototype_rows = weights
+        if counts is None:  # no content in this slice: nothing is similar
+            return np.zeros((len(contents), prototype_rows.shape[0]))
+        similarity = similarities_to(counts, prototype_rows, idf)
         similarity[[i for i, content in enumerate(contents) if not content], :] = 0.0
         return similarity
 
