@@ -196,3 +196,26 @@ def test_a_segment_holds_weighted_frequencies_and_title_flags() -> None:
     assert frequency("token") == (1, False)
     assert segment.lengths.tolist() == [3 * 2 + 7]
     assert topics == ["moe"] and segment.tags.tolist() == [[0b1000_0000]]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_postings_from_the_taggers_tokens_index_as_tokenising_again_does(
+    tmp_path: Path, workers: int
+) -> None:
+    records = example_records()
+    # A duplicate with a richer record inside the batch: stored merged, so tokenised afresh.
+    twin = records[3].with_changes(
+        abstract=records[3].abstract + " Also about wombatnets.", arxiv_id="2502.00001"
+    )
+    batch = [*records, twin]
+    tagger = Tagger(default_taxonomy())
+    tagged, part = tagger.tag_and_index(batch, workers=workers)
+    assert tagged == tagger.tag(batch, workers=workers)
+    shared = Library(tmp_path / "shared.sqlite3")
+    with shared.adding() as adding:
+        adding.add(tagged, part)
+    again = Library(tmp_path / "again.sqlite3")
+    again.add(tagged)
+    for query in [*all_queries(), "wombatnets"]:
+        assert answers(library_index(shared), query) == answers(library_index(again), query)
+    assert [h.record.id for h in library_index(shared).search("wombatnets")] == [records[3].id]

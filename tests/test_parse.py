@@ -230,3 +230,18 @@ def test_the_hf_feed_summary_ending_generated_by_a_model_is_dropped() -> None:
         }
     )
     assert parse_text(line)[0].abstract == "The abstract."
+
+
+@pytest.mark.parametrize("name", ["hf-page.txt", "arxiv-email.txt", "arxiv-list.txt"])
+def test_a_sink_gets_the_same_records_a_batch_at_a_time(name: str, monkeypatch) -> None:
+    import papertriage.formats.common as common
+
+    path = GOLDEN / name if name != "hf-page.txt" else EXAMPLE
+    text = path.read_text(encoding="utf-8")
+    whole = parse_text(text, source="x")
+    monkeypatch.setattr(common, "SINK_BATCH", 2)
+    batches: list[list[Record]] = []
+    report = parse_lines(text.splitlines(), source="x", sink=batches.append)
+    assert report.records == [] and report.count == len(whole)
+    assert [r for batch in batches for r in batch] == whole  # positions run on across batches
+    assert len(batches) > 1 and all(len(batch) <= 3 for batch in batches)

@@ -301,3 +301,25 @@ def test_add_reports_progress_to_a_callback(tmp_path: Path) -> None:
     ]
     Library(tmp_path / "big.sqlite3").add(many, progress=seen.append)
     assert seen == [1000, 1295]
+
+
+def test_add_streams_a_large_listing_in_batches_and_a_bad_line_late_loses_nothing(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import papertriage.formats.common as common
+
+    monkeypatch.setattr(common, "SINK_BATCH", 50)  # so the example arrives in six batches
+    monkeypatch.setenv("PAPERTRIAGE_HOME", str(tmp_path / "home"))
+    db = tmp_path / "lib.sqlite3"
+    code, _, err = run("add", str(EXAMPLE), "--db", str(db))
+    assert code == 0 and "259 new, 0 updated, 0 unchanged" in err
+    expected = {(r.id, r.title, r.abstract) for r in example_records()}
+    assert {(r.id, r.title, r.abstract) for r in Library(db).records()} == expected
+    assert len(Library(db).segment_rows()) == 1  # batches gather into one segment
+
+    records = big_listing(tmp_path, 1).read_text().splitlines()
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("\n".join([*records[:200], "{not json", *records[200:]]) + "\n")
+    code, _, err = run("add", str(broken), "--db", str(db))
+    assert code == 2 and "broken.jsonl:201" in err
+    assert len(Library(db).records()) == 259  # the 200 papers before the bad line: rolled back

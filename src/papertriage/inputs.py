@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from papertriage.errors import InputError
+from papertriage.models import Record
 from papertriage.parse import ParseReport, parse_lines
 from papertriage.readoptions import ReadOptions
 
@@ -28,9 +30,15 @@ def display_name(path: str) -> str:
     return "<stdin>" if path == "-" else path
 
 
-def read_listing(path: str, options: ReadOptions, *, stdin: bytes | None = None) -> ParseReport:
+def read_listing(
+    path: str,
+    options: ReadOptions,
+    *,
+    stdin: bytes | None = None,
+    sink: Callable[[list[Record]], None] | None = None,
+) -> ParseReport:
     """Parse one listing file ('-' for standard input, or `stdin` if already read) into a
-    report."""
+    report (its records handed to `sink` a batch at a time, if given)."""
     name = display_name(path)
     if path == "-":
         data = sys.stdin.buffer.read() if stdin is None else stdin
@@ -41,21 +49,41 @@ def read_listing(path: str, options: ReadOptions, *, stdin: bytes | None = None)
             options.format,
             source=name,
             include_replaced=options.include_replaced,
+            sink=sink,
         )
         if warning:
             report.warnings.insert(0, warning)
         return report
     _check_file(path)
+    handed_over = 0
+
+    def counting(batch: list[Record]) -> None:
+        nonlocal handed_over
+        handed_over += len(batch)
+        sink(batch)  # type: ignore[misc]
+
     try:
-        return _parse_file(path, name, options, "utf-8-sig")
+        return _parse_file(path, name, options, "utf-8-sig", counting if sink else None)
     except UnicodeDecodeError as error:
+        if handed_over:
+            # Batches already went to the sink: starting again would hand them over twice.
+            raise InputError(
+                f"{name}: not valid UTF-8 (a byte 0x{error.object[error.start]:02x})",
+                hint="convert it to UTF-8 first, e.g. iconv -f cp1252 -t utf-8",
+            ) from None
         warning = _decoding_warning(name, error)
-    report = _parse_file(path, name, options, FALLBACK_ENCODING)
+    report = _parse_file(path, name, options, FALLBACK_ENCODING, sink)
     report.warnings.insert(0, warning)
     return report
 
 
-def _parse_file(path: str, name: str, options: ReadOptions, encoding: str) -> ParseReport:
+def _parse_file(
+    path: str,
+    name: str,
+    options: ReadOptions,
+    encoding: str,
+    sink: Callable[[list[Record]], None] | None = None,
+) -> ParseReport:
     # newline=None turns CRLF and CR line ends into \n; errors="replace" only for the fallback,
     # whose few undefined bytes become U+FFFD rather than an error.
     errors = "strict" if encoding.startswith("utf-8") else "replace"
@@ -66,6 +94,7 @@ def _parse_file(path: str, name: str, options: ReadOptions, encoding: str) -> Pa
                 options.format,
                 source=name,
                 include_replaced=options.include_replaced,
+                sink=sink,
             )
     except OSError as error:
         raise InputError(f"{name}: cannot read: {error.strerror or error}") from None

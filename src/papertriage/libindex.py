@@ -29,7 +29,7 @@ import numpy as np
 from papertriage.arrayindex import rank_postings
 from papertriage.models import Record
 from papertriage.search import K1, STOP_WORDS, TITLE_WEIGHT, B, Hit
-from papertriage.tokens import TOKEN, stem
+from papertriage.tokens import tokenize
 
 if TYPE_CHECKING:
     from papertriage.search import _Plan
@@ -60,19 +60,16 @@ class Segment:
 
 
 class _TermIds(dict[str, int]):
-    """word as written -> term id, a term being the word's search token (stop words: _SKIP)."""
+    """search token -> term id, numbered as first seen (stop words: _SKIP, never indexed)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.vocabulary: dict[str, int] = {}
+    indexed = 0
 
-    def __missing__(self, word: str) -> int:
-        token = stem(word.lower())
+    def __missing__(self, token: str) -> int:
         if token in STOP_WORDS:
             number = _SKIP
         else:
-            number = self.vocabulary.setdefault(token, len(self.vocabulary))
-        self[word] = number
+            number, self.indexed = self.indexed, self.indexed + 1
+        self[token] = number
         return number
 
 
@@ -95,55 +92,159 @@ def topic_bits(tag_lists: Iterable[Sequence[str]], topics: list[str]) -> np.ndar
     return np.packbits(bits, axis=1)
 
 
+@dataclass
+class PostingsPart:
+    """Postings of a batch of records, numbered by their place in the batch: what a tagging
+    worker sends back, having tokenised the records already, so they are not tokenised twice."""
+
+    vocabulary: list[str]  # term id -> term
+    terms: np.ndarray  # int32 term ids, one per (term, record) pair
+    places: np.ndarray  # int32 places of the records in the batch
+    tf: np.ndarray  # TF_TYPE: tf * 2 + (1 if the term is in the title)
+    lengths: np.ndarray  # LENGTH_TYPE, per record
+
+    @classmethod
+    def from_tokens(cls, fields: Sequence[tuple[list[str], list[str]]]) -> PostingsPart:
+        """From each record's (title tokens, abstract tokens), as papertriage.tokens makes them."""
+        ids = _TermIds()
+        lookup = ids.__getitem__
+        terms, places, in_title = array("i"), array("i"), array("b")
+        lengths = np.zeros(len(fields), dtype=LENGTH_TYPE)
+        for place, (title_tokens, abstract_tokens) in enumerate(fields):
+            title = list(map(lookup, title_tokens))
+            abstract = list(map(lookup, abstract_tokens))
+            lengths[place] = TITLE_WEIGHT * len(title) + len(abstract)
+            terms.extend(title)
+            terms.extend(abstract)
+            places.extend(repeat(place, len(title) + len(abstract)))
+            in_title.extend(repeat(1, len(title)))
+            in_title.extend(repeat(0, len(abstract)))
+        width = max(len(fields), 1)
+        term_array = np.frombuffer(terms, dtype=np.int32)
+        indexed = term_array != _SKIP
+        # One key per (term, record) occurrence; np.unique sorts them term-major.
+        keys = term_array[indexed].astype(np.int64) * width
+        keys += np.frombuffer(places, dtype=np.int32)[indexed]
+        unique, inverse = np.unique(keys, return_inverse=True)
+        del keys, term_array
+        title_flags = np.frombuffer(in_title, dtype=np.int8)[indexed]
+        title_count = np.bincount(inverse, weights=title_flags, minlength=len(unique))
+        abstract_count = np.bincount(inverse, minlength=len(unique)) - title_count
+        del inverse
+        tf = np.minimum(TITLE_WEIGHT * title_count + abstract_count, TF_LIMIT).astype(np.int64)
+        term_ids, local = np.divmod(unique, width)
+        return cls(
+            vocabulary=[token for token, number in ids.items() if number != _SKIP],
+            terms=term_ids.astype(np.int32),
+            places=local.astype(np.int32),
+            tf=(tf * 2 + (title_count > 0)).astype(TF_TYPE),
+            lengths=lengths,
+        )
+
+    @classmethod
+    def from_records(cls, records: Sequence[Record]) -> PostingsPart:
+        return cls.from_tokens([(tokenize(r.title), tokenize(r.abstract)) for r in records])
+
+    @classmethod
+    def concat(cls, parts: Sequence[PostingsPart]) -> PostingsPart:
+        """Parts of consecutive slices of a batch as one part of the whole batch."""
+        vocabulary: dict[str, int] = {}
+        terms, places, offset = [], [], 0
+        for part in parts:
+            mapping = np.array(
+                [vocabulary.setdefault(term, len(vocabulary)) for term in part.vocabulary],
+                dtype=np.int32,
+            )
+            terms.append(mapping[part.terms] if len(part.terms) else part.terms)
+            places.append(part.places + offset)
+            offset += len(part.lengths)
+        return cls(
+            list(vocabulary),
+            np.concatenate(terms),
+            np.concatenate(places).astype(np.int32),
+            np.concatenate([part.tf for part in parts]),
+            np.concatenate([part.lengths for part in parts]),
+        )
+
+
+class SegmentBuilder:
+    """Postings of papers added a batch at a time, until they are stored as one segment.
+
+    Each batch is reduced at once to unique (term, paper) pairs with their frequencies, so what
+    waits here is compact: about ten bytes per pair (int32 term and paper, uint16 frequency).
+    """
+
+    def __init__(self, topics: list[str]) -> None:
+        self.topics = topics  # grows with the tags seen (shared with the caller)
+        self.vocabulary: dict[str, int] = {}
+        self._terms: list[np.ndarray] = []
+        self._docs: list[np.ndarray] = []
+        self._tf: list[np.ndarray] = []
+        self._papers: list[np.ndarray] = []
+        self._lengths: list[np.ndarray] = []
+        self._tags: list[np.ndarray] = []
+        self.numbers: set[int] = set()  # the papers waiting here
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def add(self, records: Sequence[Record], docs: Sequence[int]) -> None:
+        """Index records numbered `docs` (a paper must not be added twice to one segment)."""
+        self.add_part(PostingsPart.from_records(records), records, range(len(records)), docs)
+
+    def add_part(
+        self,
+        part: PostingsPart,
+        records: Sequence[Record],
+        places: Sequence[int],
+        docs: Sequence[int],
+    ) -> None:
+        """Index the records at `places` of a batch (`part` its postings) as papers `docs`."""
+        numbers = np.asarray(docs, dtype=DOC_TYPE)
+        where = np.asarray(places, dtype=np.int64)
+        paper_of = np.full(len(part.lengths), -1, dtype=np.int64)
+        paper_of[where] = numbers
+        papers = paper_of[part.places]
+        kept = papers >= 0
+        mapping = np.array(
+            [self.vocabulary.setdefault(term, len(self.vocabulary)) for term in part.vocabulary],
+            dtype=np.int32,
+        )
+        self._terms.append(mapping[part.terms[kept]] if len(mapping) else part.terms[kept])
+        self._docs.append(papers[kept].astype(DOC_TYPE))
+        self._tf.append(part.tf[kept])
+        self._papers.append(numbers)
+        self._lengths.append(part.lengths[where])
+        self._tags.append(topic_bits((records[place].tags for place in places), self.topics))
+        self.numbers.update(numbers.tolist())
+
+    def build(self) -> Segment:
+        """The segment of every paper added so far."""
+        terms = np.concatenate(self._terms) if self._terms else np.zeros(0, np.int32)
+        order = np.argsort(terms, kind="stable")  # by term; papers stay in the order added
+        vocabulary = list(self.vocabulary)
+        counts = np.bincount(terms, minlength=len(vocabulary))
+        present = np.nonzero(counts)[0]
+        starts = np.zeros(len(present) + 1, dtype=np.int64)
+        np.cumsum(counts[present], out=starts[1:])
+        width = max((tags.shape[1] for tags in self._tags), default=1)
+        tags = [np.pad(t, ((0, 0), (0, width - t.shape[1]))) for t in self._tags]
+        return Segment(
+            docs=np.concatenate(self._papers) if self._papers else np.zeros(0, DOC_TYPE),
+            lengths=np.concatenate(self._lengths) if self._lengths else np.zeros(0, LENGTH_TYPE),
+            tags=np.concatenate(tags) if tags else np.zeros((0, 1), np.uint8),
+            terms=[vocabulary[i] for i in present.tolist()],
+            starts=starts,
+            postings_docs=np.concatenate(self._docs)[order] if self._docs else terms,
+            postings_tf=np.concatenate(self._tf)[order] if self._tf else terms.astype(TF_TYPE),
+        )
+
+
 def build_segment(records: Sequence[Record], docs: Sequence[int], topics: list[str]) -> Segment:
     """Index records numbered `docs`; new topics among their tags are appended to `topics`."""
-    ids = _TermIds()
-    lookup, findall = ids.__getitem__, TOKEN.findall
-    title_terms, title_docs = array("i"), array("i")
-    abstract_terms, abstract_docs = array("i"), array("i")
-    lengths = np.zeros(len(records), dtype=LENGTH_TYPE)
-    for number, record in enumerate(records):
-        title = list(map(lookup, findall(record.title)))
-        abstract = list(map(lookup, findall(record.abstract)))
-        lengths[number] = TITLE_WEIGHT * len(title) + len(abstract)
-        title_terms.extend(title)
-        title_docs.extend(repeat(number, len(title)))
-        abstract_terms.extend(abstract)
-        abstract_docs.extend(repeat(number, len(abstract)))
-    width = max(len(records), 1)
-    # One key per (term, paper) occurrence, sorted: term-major, so np.unique yields the CSR order.
-    keys = np.concatenate(
-        [
-            np.frombuffer(title_terms, dtype=np.int32).astype(np.int64) * width
-            + np.frombuffer(title_docs, dtype=np.int32),
-            np.frombuffer(abstract_terms, dtype=np.int32).astype(np.int64) * width
-            + np.frombuffer(abstract_docs, dtype=np.int32),
-        ]
-    )
-    in_title_flag = np.zeros(len(keys), dtype=np.int64)
-    in_title_flag[: len(title_terms)] = 1
-    kept = keys >= 0  # stop words (term id -1) give negative keys
-    keys, in_title_flag = keys[kept], in_title_flag[kept]
-    unique, inverse = np.unique(keys, return_inverse=True)
-    in_title = np.bincount(inverse, weights=in_title_flag, minlength=len(unique))
-    abstract_count = np.bincount(inverse, minlength=len(unique)) - in_title
-    tf = np.minimum(TITLE_WEIGHT * in_title + abstract_count, TF_LIMIT).astype(np.int64)
-    term_ids, local_docs = np.divmod(unique, width)
-    vocabulary = sorted(ids.vocabulary, key=ids.vocabulary.__getitem__)
-    counts = np.bincount(term_ids, minlength=len(vocabulary))
-    present = np.nonzero(counts)[0]
-    starts = np.zeros(len(present) + 1, dtype=np.int64)
-    np.cumsum(counts[present], out=starts[1:])
-    doc_numbers = np.asarray(docs, dtype=DOC_TYPE)
-    return Segment(
-        docs=doc_numbers,
-        lengths=lengths,
-        tags=topic_bits((record.tags for record in records), topics),
-        terms=[vocabulary[i] for i in present.tolist()],
-        starts=starts,
-        postings_docs=doc_numbers[local_docs] if len(doc_numbers) else local_docs.astype(DOC_TYPE),
-        postings_tf=(tf * 2 + (in_title > 0)).astype(TF_TYPE),
-    )
+    builder = SegmentBuilder(topics)
+    builder.add(records, docs)
+    return builder.build()
 
 
 class IndexRows(Protocol):

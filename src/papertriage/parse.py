@@ -6,7 +6,7 @@ Pure: text (or lines) in, records and a report out. Reading files is the caller'
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice, pairwise, repeat
 
 from papertriage.errors import InputError, UsageError
@@ -79,8 +79,10 @@ def parse_lines(
     *,
     source: str = "<text>",
     include_replaced: bool = False,
+    sink: Callable[[list[Record]], None] | None = None,
 ) -> ParseReport:
-    """Parse a listing given as lines (without line ends) into a report holding the records.
+    """Parse a listing given as lines (without line ends) into a report holding the records
+    (or handing them to `sink` a batch at a time, see ParseReport).
 
     Raises InputError when the format cannot be detected or the input is malformed beyond repair.
     """
@@ -100,9 +102,10 @@ def parse_lines(
                 hint=f"expected one of {', '.join(FORMATS)}; name it with --from",
             )
         format = detected
-    report = ParseReport(source=source, format=format)
+    report = ParseReport(source=source, format=format, sink=sink)
     if format == "hf":  # strips its lines itself, a batch at a time
         parse_hf(chain(head, iterator), report)
+        report.finish()
         return report
     numbered: Lines = enumerate(chain(head, map(str.rstrip, iterator, repeat("\r\n"))), start=1)
     if format == "arxiv-email":
@@ -115,6 +118,7 @@ def parse_lines(
         parse_jsonl(numbered, report)
     else:
         parse_json(numbered, report)
+    report.finish()
     return report
 
 

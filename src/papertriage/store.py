@@ -8,17 +8,22 @@ that is not a papertriage library is never written to.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from papertriage.errors import InputError, UsageError
 from papertriage.merge import MergeIndex, combine
 from papertriage.models import Record, normalize_title
+
+if TYPE_CHECKING:
+    from papertriage.libindex import PostingsPart, Segment, SegmentBuilder
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 STATUSES = ("to-read", "reading", "read", "skip")
@@ -105,6 +110,7 @@ def _migration_3(db: sqlite3.Connection) -> None:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
 MAX_SEGMENTS = 8  # more segments than this after an add: all but the largest are merged
 INDEX_BATCH = 50_000  # papers indexed at a time when a whole library is (re)indexed
+SEGMENT_PAPERS = 200_000  # an add stores a segment each time this many papers wait in it
 
 
 @dataclass(frozen=True)
@@ -218,24 +224,27 @@ class Library:
         taxonomy_hash: str | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> AddResult:
-        """`add` for records that arrive a batch at a time (a listing too large to hold at once):
-        still one transaction, and each batch's papers are indexed as they are stored."""
-        db = self.connect()
-        when = now or _now()
-        with _transaction(db):  # one writer at a time; others wait (busy timeout)
-            adding = _Adding.start(db, when, progress)
+        """`add` for records that arrive a batch at a time (see `adding`)."""
+        with self.adding(now=now, taxonomy_hash=taxonomy_hash, progress=progress) as adding:
             for batch in batches:
                 adding.add(batch)
-            if adding.new or adding.updated:
-                _bump_version(db)
-            _set_meta(db, "index_topics", json.dumps(adding.topics))
-            _set_meta(db, "indexed", str(_version(db)))
-            _merge_segments(db)
-            if taxonomy_hash is not None:
-                _set_meta(db, "taxonomy", taxonomy_hash)
-        if progress is not None:
-            progress(adding.done)
-        return AddResult(adding.new, adding.updated, adding.unchanged, adding.stored_ids)
+        return adding.result()
+
+    @contextlib.contextmanager
+    def adding(
+        self,
+        *,
+        now: str | None = None,
+        taxonomy_hash: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Iterator[_Adding]:
+        """One transaction to add batches in (`.add(records)`), for a listing too large to
+        hold at once: committed when the block ends, rolled back if it raises."""
+        db = self.connect()
+        with _transaction(db):  # one writer at a time; others wait (busy timeout)
+            adding = _Adding.start(db, now or _now(), progress)
+            yield adding
+            adding.finish(taxonomy_hash)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -361,22 +370,26 @@ class Library:
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> None:
         """Index every paper afresh (one transaction), INDEX_BATCH papers to a segment."""
+        from papertriage.libindex import SegmentBuilder
+
         db = self.connect()
         with _transaction(db):
             db.execute("DELETE FROM postings")
             db.execute("DELETE FROM segments")
             topics: list[str] = []
-            batch: list[tuple[int, Record]] = []
-            done = 0
-            for doc, text in db.execute("SELECT doc, record FROM papers ORDER BY doc"):
-                batch.append((doc, Record.from_dict(json.loads(text))))
-                if len(batch) == INDEX_BATCH:
-                    _write_segment(db, [r for _, r in batch], [d for d, _ in batch], topics)
-                    done, batch = done + len(batch), []
-                    if progress is not None:
-                        progress(done)
-            if batch:
-                _write_segment(db, [r for _, r in batch], [d for d, _ in batch], topics)
+            builder, done = SegmentBuilder(topics), 0
+            rows = db.execute("SELECT doc, record FROM papers ORDER BY doc")
+            while batch := rows.fetchmany(INDEX_BATCH):
+                records = [Record.from_dict(json.loads(text)) for _, text in batch]
+                builder.add(records, [doc for doc, _ in batch])
+                if len(builder) >= SEGMENT_PAPERS:
+                    _write_segment(db, builder.build())
+                    builder = SegmentBuilder(topics)
+                done += len(batch)
+                if progress is not None:
+                    progress(done)
+            if len(builder):
+                _write_segment(db, builder.build())
             _set_meta(db, "index_topics", json.dumps(topics))
             _set_meta(db, "indexed", str(_version(db)))
 
@@ -520,6 +533,7 @@ class _Adding:
         self.new = self.updated = self.unchanged = self.done = 0
         self.stored_ids: dict[str, str] = {}  # record id -> id in the library
         self.progress: Callable[[int], None] | None = None
+        self.segment: SegmentBuilder | None = None  # postings not stored yet
 
     @classmethod
     def start(
@@ -536,13 +550,36 @@ class _Adding:
         adding.topics = _index_topics(db)
         return adding
 
-    def add(self, records: Sequence[Record]) -> None:
-        """Merge one batch: insert, update, and index what changed as a segment."""
+    def finish(self, taxonomy_hash: str | None) -> None:
+        db = self.db
+        self._store_segment()
+        if self.new or self.updated:
+            _bump_version(db)
+        _set_meta(db, "index_topics", json.dumps(self.topics))
+        _set_meta(db, "indexed", str(_version(db)))
+        _merge_segments(db)
+        if taxonomy_hash is not None:
+            _set_meta(db, "taxonomy", taxonomy_hash)
+        if self.progress is not None:
+            self.progress(self.done)
+
+    def result(self) -> AddResult:
+        return AddResult(self.new, self.updated, self.unchanged, self.stored_ids)
+
+    def _store_segment(self) -> None:
+        if self.segment is not None and len(self.segment):
+            _write_segment(self.db, self.segment.build())
+        self.segment = None
+
+    def add(self, records: Sequence[Record], postings: PostingsPart | None = None) -> None:
+        """Merge one batch: insert, update, and index what changed. `postings`, when given,
+        are the batch's (papertriage.libindex.PostingsPart): new papers are not tokenised again."""
         db = self.db
         changed: dict[str, tuple[int, Record]] = {}  # paper id -> (number, record as stored)
+        fresh: dict[str, int] = {}  # new papers stored as they came -> their place in the batch
         inserts: dict[str, tuple[str, str | None, str, str, str, int]] = {}  # one batch write
         sources: list[tuple[str, str, int, str]] = []
-        for record in records:
+        for place, record in enumerate(records):
             original_id = record.id
             title = normalize_title(record.title)
             match = self.index.find(record, title)
@@ -561,6 +598,7 @@ class _Adding:
                     doc,
                 )
                 changed[paper_id] = (doc, record)
+                fresh[paper_id] = place
                 self.ids.add(paper_id)
                 self.added.add(paper_id)
                 self.index.add_keys(paper_id, title, record.arxiv_id)
@@ -584,6 +622,7 @@ class _Adding:
                         if paper_id not in self.added:
                             self.updated += 1
                     changed[paper_id] = (doc, merged)
+                    fresh.pop(paper_id, None)  # its text changed: tokenised afresh
                     self.index.add_keys(paper_id, merged_title, merged.arxiv_id)
                 else:
                     self.unchanged += 1
@@ -602,20 +641,45 @@ class _Adding:
             sources,
         )
         if changed:
-            _write_segment(db, [record for _, record in changed.values()],
-                           [doc for doc, _ in changed.values()], self.topics)  # fmt: skip
+            self._index(records, changed, fresh if postings is not None else {}, postings)
+
+    def _index(
+        self,
+        records: Sequence[Record],
+        changed: dict[str, tuple[int, Record]],
+        fresh: dict[str, int],
+        postings: PostingsPart | None,
+    ) -> None:
+        from papertriage.libindex import SegmentBuilder
+
+        docs = [doc for doc, _ in changed.values()]
+        if self.segment is not None and not self.segment.numbers.isdisjoint(docs):
+            self._store_segment()  # a paper changed twice: its newer postings in a newer segment
+        if self.segment is None:
+            self.segment = SegmentBuilder(self.topics)
+        if postings is not None and fresh:
+            # The stored record may carry a new id, never a new text: the batch's postings hold.
+            places = list(fresh.values())
+            stored = [changed[paper_id][1] for paper_id in fresh]
+            by_place = dict(zip(places, stored, strict=True))
+            self.segment.add_part(
+                postings,
+                [by_place.get(place, record) for place, record in enumerate(records)],
+                places,
+                [changed[paper_id][0] for paper_id in fresh],
+            )
+        rest = [entry for paper_id, entry in changed.items() if paper_id not in fresh]
+        if rest:
+            self.segment.add([record for _, record in rest], [doc for doc, _ in rest])
+        if len(self.segment) >= SEGMENT_PAPERS:
+            self._store_segment()
 
     def _stored(self, paper_id: str) -> tuple[int, Record]:
         row = self.db.execute("SELECT doc, record FROM papers WHERE id = ?", (paper_id,)).fetchone()
         return int(row[0]), Record.from_dict(json.loads(row[1]))
 
 
-def _write_segment(
-    db: sqlite3.Connection, records: Sequence[Record], docs: Sequence[int], topics: list[str]
-) -> None:
-    from papertriage.libindex import build_segment
-
-    segment = build_segment(records, docs, topics)
+def _write_segment(db: sqlite3.Connection, segment: Segment) -> None:
     cursor = db.execute(
         "INSERT INTO segments (docs, lengths, tags, width) VALUES (?, ?, ?, ?)",
         (

@@ -393,17 +393,26 @@ PROGRESS_MIN = 2000  # fewer papers than this go by too fast for a progress bar
 
 
 @contextlib.contextmanager
-def _progress(env: Env, total: int, label: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr for long jobs, when stderr is a terminal; otherwise nothing."""
-    if env.quiet or total < PROGRESS_MIN or not sys.stderr.isatty():
+def _progress(env: Env, total: int | None, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for long jobs, when stderr is a terminal; otherwise nothing.
+    With `total` None (not known in advance) it counts papers instead, from PROGRESS_MIN."""
+    if env.quiet or (total is not None and total < PROGRESS_MIN) or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda done: bar.update(task, completed=done)
+    columns = () if total is not None else (
+        TextColumn("{task.description}: {task.completed:,} papers"),
+        TimeElapsedColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total, visible=total is not None)
+
+        def advance(done: int) -> None:
+            bar.update(task, completed=done, visible=total is not None or done >= PROGRESS_MIN)
+
+        yield advance
 
 
 def _retag(
@@ -468,7 +477,7 @@ def _report_parse(report: object, messages: Messages) -> None:
     from papertriage.parse import ParseReport
 
     assert isinstance(report, ParseReport)
-    line = f"{report.source}: {len(report.records)} records ({report.format})"
+    line = f"{report.source}: {report.count} records ({report.format})"
     if report.dropped:
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(report.dropped.items()))
         line += f"; dropped {sum(report.dropped.values())} noise lines ({kinds})"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -30,6 +31,7 @@ from papertriage.cli.app import (
     _check_tags,
     _exported_states,
     _progress,
+    _report_parse,
     _retag,
     _run,
     _with_tags,
@@ -44,6 +46,11 @@ from papertriage.cli.app import (
     show,
 )
 from papertriage.errors import ExitCode, UsageError
+from papertriage.readoptions import ReadOptions
+
+if TYPE_CHECKING:
+    from papertriage.store import AddResult
+    from papertriage.topics import Taxonomy
 
 
 @app.command()
@@ -69,17 +76,11 @@ def add(
             raise UsageError("add needs a listing", hint="e.g. papertriage add listing.txt")
         library = open_library(env, db)
         taxonomy = load_topics(topics, env)
-        # The listing goes into the library: a cached copy of it would only take time and disk.
-        records = read_inputs(
-            files, input_format, include_replaced, env, messages, taxonomy, write_cache=False
-        )
         stored = library.taxonomy_hash()  # type: ignore[attr-defined]
         if stored is not None and stored != taxonomy.content_hash():
             _retag(library, library.records(), taxonomy, messages, env)  # type: ignore[attr-defined]
-        with _progress(env, len(records), "adding to the library") as advance:
-            result = library.add(  # type: ignore[attr-defined]
-                records, taxonomy_hash=taxonomy.content_hash(), progress=advance
-            )
+        options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
+        result = _add_listings(library, files or ["-"], options, taxonomy, env, messages)
         states = _exported_states(files or [])
         if states:  # an export of a library: bring its reading state along
             library.restore_state(  # type: ignore[attr-defined]
@@ -95,6 +96,43 @@ def add(
         )
 
     _run(body)
+
+
+def _add_listings(
+    library: object,
+    paths: list[str],
+    options: ReadOptions,
+    taxonomy: Taxonomy,
+    env: Env,
+    messages: Messages,
+) -> AddResult:
+    """Parse, tag and store listings a batch at a time, in one transaction: memory stays flat
+    however large the listing, and a failure anywhere leaves the library as it was."""
+    from papertriage import cache
+    from papertriage.inputs import read_listing
+    from papertriage.tag import Tagger
+
+    tagger = Tagger(taxonomy)
+    settings = f"{options.format}:{options.include_replaced}"
+    with (
+        _progress(env, None, "adding to the library") as advance,
+        library.adding(  # type: ignore[attr-defined]
+            taxonomy_hash=taxonomy.content_hash(), progress=advance
+        ) as adding,
+    ):
+        for path in paths:
+            if path != "-" and os.path.isfile(path):  # tagged before by another command
+                entry = cache.entry_path(env.dirs.cache, path, taxonomy.content_hash(), settings)
+                cached = cache.load(entry)
+                if cached is not None:
+                    messages.info(f"{path}: {len(cached)} records (tagged before; cached)")
+                    adding.add(cached)
+                    continue
+            report = read_listing(
+                path, options, sink=lambda batch: adding.add(*tagger.tag_and_index(batch))
+            )
+            _report_parse(report, messages)
+    return adding.result()  # type: ignore[no-any-return]
 
 
 class Status(StrEnum):

@@ -85,5 +85,5 @@ def parse_arxiv_atom(lines: Lines, report: ParseReport) -> None:
             ],
             date=published[:10] or None,
         )
-    if not report.records:
+    if not report.count:
         report.warn(None, "the feed has no entries")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from papertriage.models import Record, title_hash
 
 _new_record = tuple.__new__
 
+SINK_BATCH = 20_000  # records handed to a ParseReport's sink at a time
 Lines = Iterator[tuple[int, str]]  # (1-based line number, text without the line end)
 
 
@@ -24,13 +25,38 @@ class ParseReport:
     dropped: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
+    # Set `sink` to receive the records a batch at a time while parsing goes on (a listing too
+    # large to hold): `records` then keeps only those not handed over yet.
+    sink: Callable[[list[Record]], None] | None = None
+    sink_batch: int = field(default_factory=lambda: SINK_BATCH)
+    handed_over: int = 0
+
+    @property
+    def count(self) -> int:
+        """How many records were found (handed over or not)."""
+        return self.handed_over + len(self.records)
 
     def add(self, title: str, abstract: str = "", **fields: object) -> Record:
         record = Record.create(
-            title, abstract, source=self.source, position=len(self.records) + 1, **fields
+            title, abstract, source=self.source, position=self.count + 1, **fields
         )
-        self.records.append(record)
+        self.append(record)
         return record
+
+    def append(self, record: Record) -> None:
+        self.records.append(record)
+        if self.sink is not None and len(self.records) > self.sink_batch:
+            # All but the newest: a parser may still amend the record it added last.
+            batch, self.records = self.records[:-1], self.records[-1:]
+            self.handed_over += len(batch)
+            self.sink(batch)
+
+    def finish(self) -> None:
+        """Hand the last records to the sink (parsers are done with them)."""
+        if self.sink is not None and self.records:
+            batch, self.records = self.records, []
+            self.handed_over += len(batch)
+            self.sink(batch)
 
     def add_normalized(self, title: str, abstract: str) -> Record:
         """Add a record from title and abstract whose white space is already normalised."""
@@ -47,12 +73,12 @@ class ParseReport:
                 (),
                 None,
                 self.source,
-                len(self.records) + 1,
+                self.count + 1,
                 (),
                 None,
             ),
         )
-        self.records.append(record)
+        self.append(record)
         return record
 
     def warn(self, line: int | None, message: str) -> None:

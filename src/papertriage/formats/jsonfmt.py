@@ -40,7 +40,7 @@ def _add(data: Any, report: ParseReport, where: int | None) -> None:
         _from_foreign(data, report)
         return
     try:
-        report.records.append(Record.from_dict(data))
+        report.append(Record.from_dict(data))
     except (TypeError, ValueError) as error:
         place = f"{report.source}:{where}" if where else report.source
         raise InputError(f"{place}: not a papertriage record: {error}") from None
