@@ -6,7 +6,7 @@ title stays on the screen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -141,8 +141,12 @@ def highlighted(text: str, phrases: Sequence[str], style: str = "bold yellow") -
     return rendered
 
 
-def hits_table(hits: Sequence[Any], *, explain: bool = False) -> Table:
-    """Search results: rank, score, tags, the title with matched words highlighted, the gist."""
+def hits_table(
+    hits: Sequence[Any], *, explain: bool = False, reasons: Mapping[str, Any] | None = None
+) -> Table:
+    """Search results: rank, score, tags, the title with matched words highlighted, the gist.
+
+    `reasons` (paper id -> learn.Reasons) replaces the explanation line of a learned ranking."""
     from papertriage.render import first_sentence
 
     table = Table(header_style="bold", expand=True, show_lines=True)
@@ -160,11 +164,22 @@ def hits_table(hits: Sequence[Any], *, explain: bool = False) -> Table:
         if gist:
             cell.append("\n")
             cell.append_text(highlighted(gist, words, style="yellow"))
-        if explain:
+        if reasons is not None:
+            cell.append("\n" + reasons_line(reasons[record.id]), style="dim")
+        elif explain:
             parts = ", ".join(f"{name} {value:.2f}" for name, value in hit.parts.items())
             cell.append(f"\n{parts}; matched: {', '.join(hit.matched)}", style="dim")
         table.add_row(str(rank), f"{hit.score:.2f}", cell)
     return table
+
+
+def reasons_line(reasons: Any) -> str:
+    """'for: moe +0.42, expert +0.31; against: graph -0.12' from a learn.Reasons."""
+    parts = []
+    for name, pairs in (("for", reasons.for_), ("against", reasons.against)):
+        if pairs:
+            parts.append(f"{name}: " + ", ".join(f"{word} {value:+.2f}" for word, value in pairs))
+    return "; ".join(parts) or "no word of it weighs"
 
 
 def _matched_words(record: Record, terms: Sequence[str]) -> list[str]:
