@@ -243,3 +243,19 @@ def rank_learned(
     reasons = {hit.record.id: ranker.reasons(hit.record.id) for hit in hits}
     hits = [hit._replace(matched=placing_words(reasons[hit.record.id])) for hit in hits]
     return LearnedRanking(hits, ranker, reasons)
+
+
+RELEVANT = "relevant"  # screen the paper most likely relevant next
+UNCERTAINTY = "uncertainty"  # screen the paper the model is least sure about next
+STRATEGIES = (RELEVANT, UNCERTAINTY)
+
+
+def pick(ranker: Ranker, done: np.ndarray, strategy: str = RELEVANT) -> int:
+    """The row of the paper to screen next among those not `done` (a boolean mask); ties go to
+    the earlier row. Uncertainty needs a model: with similarity alone it picks the most alike."""
+    import numpy as np
+
+    margins = ranker.margins()
+    uncertain = strategy == UNCERTAINTY and ranker.kind == MODEL
+    keys = np.where(done, -np.inf, -np.abs(margins) if uncertain else margins)
+    return int(np.argmax(keys))

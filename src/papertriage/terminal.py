@@ -250,3 +250,31 @@ def entry_view(entry: Any) -> Group:
     for source, position, added in entry.sources:
         parts.append(Text.assemble(("source ", "dim"), f"{source} #{position} (added {added})"))
     return Group(*parts)
+
+
+def simulation_view(simulation: Any, title: str) -> Group:
+    """A simulation's metrics, model against random order, and its recall curve in text."""
+    table = Table(header_style="bold")
+    table.add_column("metric", no_wrap=True)
+    table.add_column("model", justify="right", no_wrap=True)
+    table.add_column("random", justify="right", no_wrap=True)
+    model, rand = simulation.model.to_dict(), simulation.random.to_dict()
+    for key, value in model.items():
+        table.add_row(key, f"{value:.3f}", f"{rand[key]:.3f}")
+    curve = Table(title="recall by papers screened", title_justify="left", header_style="bold")
+    curve.add_column("screened", justify="right", no_wrap=True)
+    curve.add_column("model", no_wrap=True)
+    curve.add_column("random", no_wrap=True)
+    steps = len(simulation.model_curve) - 1
+    for step in range(0, steps + 1, max(1, steps // 10)):
+        curve.add_row(
+            f"{step / steps:.0%}",
+            _bar(simulation.model_curve[step], "cyan"),
+            _bar(simulation.random_curve[step], "dim"),
+        )
+    return Group(Text(title, style="bold"), table, Text(""), curve)
+
+
+def _bar(value: float, style: str, width: int = 20) -> Text:
+    filled = round(value * width)
+    return Text.assemble((BAR * filled, style), (" " * (width - filled)), f" {value:.2f}")

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from papertriage.cli.app import Env, Messages, open_library
+from papertriage.cli.app import (
+    Env,
+    InputFormat,
+    Messages,
+    _check_output_early,
+    emit_objects,
+    open_library,
+    read_inputs,
+    show,
+)
+from papertriage.errors import UsageError
 from papertriage.models import Record
 
 if TYPE_CHECKING:
@@ -42,3 +52,55 @@ def learned_ranking(
                 "words against: " + (", ".join(f"{w} {v:+.2f}" for w, v in against) or "none")
             )
     return ranked
+
+
+def run_simulation(
+    labels: str,
+    files: list[str] | None,
+    relevant: str | None,
+    prior: int,
+    prior_irrelevant: int,
+    seeds: int,
+    strategy: str,
+    plot: str | None,
+    force: bool,
+    input_format: InputFormat,
+    fmt: str,
+    env: Env,
+) -> None:
+    """`eval --simulate`: the simulation table (or JSON), the text curve, and the SVG plot."""
+    from papertriage import simulate
+
+    messages = Messages(env)
+    if plot:
+        if not plot.lower().endswith(".svg"):
+            raise UsageError(f"{plot}: --plot writes SVG", hint="name the file .svg")
+        _check_output_early(plot, force)
+    truth = simulate.load_relevance(labels, relevant)
+    records = read_inputs(files, input_format, False, env, messages)
+    labelled = simulate.match_labels(records, truth)
+    if labelled.unlabelled:
+        messages.warning(f"{labelled.unlabelled} papers of the listing have no label; left out")
+    if labelled.unmatched:
+        messages.warning(f"{labelled.unmatched} labelled papers are not in the listing")
+    result = simulate.simulate(
+        labelled, prior=prior, prior_irrelevant=prior_irrelevant, seeds=seeds, strategy=strategy
+    )
+    what = f"relevant = {relevant}" if relevant else "relevant = true"
+    title = (
+        f"{what}: {result.relevant} of {result.papers} papers after a prior of {prior} + "
+        f"{prior_irrelevant}; mean of {seeds} seed(s), strategy {strategy}"
+    )
+    if plot:
+        from papertriage.outputs import write_atomically
+
+        write_atomically(plot, [simulate.curve_svg(result, title)], force=force)
+        messages.info(f"{plot}: recall curve written")
+    if fmt == "table":
+        from papertriage.terminal import simulation_view
+
+        show(simulation_view(result, title))
+    else:
+        emit_objects(
+            [result.to_dict()], "json" if fmt != "jsonl" else "jsonl", None, False, single=True
+        )
