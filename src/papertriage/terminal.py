@@ -278,3 +278,33 @@ def simulation_view(simulation: Any, title: str) -> Group:
 def _bar(value: float, style: str, width: int = 20) -> Text:
     filled = round(value * width)
     return Text.assemble((BAR * filled, style), (" " * (width - filled)), f" {value:.2f}")
+
+
+def screen_card(record: Record, favoured: Sequence[str], progress: Any, ranker: Any) -> Group:
+    """One paper to screen: progress, the title and abstract with the reader's favoured words
+    highlighted, its tags and link, and the keys."""
+    from papertriage.screening import HELP
+
+    words = _matched_words(record, [t for phrase in favoured for t in phrase.split()])
+    if ranker is None:
+        model = "in listing order until you mark a paper relevant"
+    elif ranker.kind == "model":
+        model = "ranked by what you liked and skipped"
+    else:
+        model = "ranked by similarity to what you liked (skip papers to train a model)"
+    status = Text(
+        f"screened {progress.screened}/{progress.total} · relevant {progress.relevant}"
+        + (f" · later {progress.later}" if progress.later else "")
+        + f" · {model}",
+        style="dim",
+    )
+    title = highlighted(record.title, words, style="bold yellow")
+    title.stylize("bold", 0, len(record.title))
+    parts: list[RenderableType] = [Text(""), status, title]
+    if record.tags:
+        parts.append(Text(" ".join(f"#{tag}" for tag in record.tags), style="magenta"))
+    parts.append(highlighted(record.abstract or "(no abstract)", words, style="bold yellow"))
+    if record.url:
+        parts.append(Text(record.url, style="blue"))
+    parts.append(Text(HELP, style="dim"))
+    return Group(*parts)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from typing import Annotated, NoReturn
 
 import typer
@@ -33,6 +32,7 @@ from papertriage.cli.app import (
     resolve_format,
     show,
 )
+from papertriage.cli.learning import Strategy
 from papertriage.errors import UsageError
 
 
@@ -203,11 +203,6 @@ def _topic_counts(
         show(topic_counts_chart(counts, len(records)))
     else:
         emit_objects([{"topic": t, "papers": n} for t, n in counts], fmt, None, False)
-
-
-class Strategy(StrEnum):
-    relevant = "relevant"
-    uncertainty = "uncertainty"
 
 
 @app.command("eval")
