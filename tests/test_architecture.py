@@ -50,3 +50,22 @@ def test_every_command_is_listed_in_help_order() -> None:
 
     names = [info.name or info.callback.__name__ for info in app.registered_commands]
     assert names == COMMAND_ORDER
+
+
+def test_the_learned_triage_code_stays_off_the_startup_path() -> None:
+    import subprocess
+    import sys
+
+    program = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from papertriage.cli import app\n"
+        "CliRunner().invoke(app, ['--help'])\n"
+        "heavy = ('sklearn', 'numpy', 'scipy', 'papertriage.learn', 'papertriage.screening',"
+        " 'papertriage.simulate')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -95,7 +95,7 @@ def test_rank_and_similar_commands(tmp_path: Path) -> None:
     code, out, _ = run("rank", HF, "--profile", str(profile), "--json", "-q")
     assert code == 0 and json.loads(out)[0]["tags"] == ["gnn"]
     code, _, err = run("rank", HF)
-    assert code == 2 and "rank needs --profile FILE or --like ID" in err
+    assert code == 2 and "rank needs --profile FILE, --like ID or --learned" in err
     _, listing, _ = run("parse", "-q", str(EXAMPLE))
     first_id = json.loads(listing.splitlines()[0])["id"]
     code, out, err = run("similar", first_id[:8], str(EXAMPLE), "--json", "-n", "3")

@@ -106,11 +106,26 @@ def _migration_3(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_4(db: sqlite3.Connection) -> None:
+    # The answers of `screen`: relevant, skip or later, so a screening resumes where it stopped
+    # ("later" changes no reading state, so only this table remembers it).
+    db.execute(
+        "CREATE TABLE screening (paper_id TEXT PRIMARY KEY REFERENCES papers (id), "
+        "answer TEXT NOT NULL, answered TEXT NOT NULL)"
+    )
+
+
 # Each migration takes the schema from version i to i + 1; append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migration_1,
+    _migration_2,
+    _migration_3,
+    _migration_4,
+]
 MAX_SEGMENTS = 8  # more segments than this after an add: all but the largest are merged
 INDEX_BATCH = 50_000  # papers indexed at a time when a whole library is (re)indexed
 SEGMENT_PAPERS = 200_000  # an add stores a segment each time this many papers wait in it
+SCREEN_ANSWERS = ("relevant", "skip", "later")
 
 
 @dataclass(frozen=True)
@@ -517,6 +532,73 @@ class Library:
                 "INSERT INTO notes (paper_id, created, text) VALUES (?, ?, ?)",
                 (paper_id, now or _now(), text.strip()),
             )
+
+    # -- screening ---------------------------------------------------------------------------
+
+    def screen_answers(self) -> dict[str, str]:
+        """paper id -> the answer `screen` recorded for it (relevant, skip or later)."""
+        if not self.exists():
+            return {}
+        return dict(self.connect().execute("SELECT paper_id, answer FROM screening"))
+
+    def screen(self, paper_id: str, answer: str, *, now: str | None = None) -> ScreenState:
+        """Record a screening answer in one transaction: relevant stars the paper (and makes it
+        to-read when it has no status), skip sets status skip, later only remembers it.
+        Returns the state before, for `unscreen`."""
+        if answer not in SCREEN_ANSWERS:
+            raise UsageError(f"unknown answer {answer!r}", hint=f"one of {SCREEN_ANSWERS}")
+        db = self.connect()
+        with _transaction(db):
+            before = self._screen_state(db, paper_id)
+            if answer == "relevant":
+                db.execute(
+                    "UPDATE papers SET starred = 1, status = COALESCE(status, 'to-read') "
+                    "WHERE id = ?",
+                    (paper_id,),
+                )
+            elif answer == "skip":
+                db.execute("UPDATE papers SET status = 'skip' WHERE id = ?", (paper_id,))
+            db.execute(
+                "INSERT OR REPLACE INTO screening (paper_id, answer, answered) VALUES (?, ?, ?)",
+                (paper_id, answer, now or _now()),
+            )
+        return before
+
+    def unscreen(self, paper_id: str, before: ScreenState) -> None:
+        """Put a paper back as it was before a screening answer (one transaction)."""
+        db = self.connect()
+        with _transaction(db):
+            db.execute(
+                "UPDATE papers SET status = ?, starred = ? WHERE id = ?",
+                (before.status, int(before.starred), paper_id),
+            )
+            if before.answer is None:
+                db.execute("DELETE FROM screening WHERE paper_id = ?", (paper_id,))
+            else:
+                db.execute(
+                    "UPDATE screening SET answer = ?, answered = ? WHERE paper_id = ?",
+                    (before.answer, before.answered, paper_id),
+                )
+
+    @staticmethod
+    def _screen_state(db: sqlite3.Connection, paper_id: str) -> ScreenState:
+        row = db.execute("SELECT status, starred FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        if row is None:
+            raise UsageError(f"no paper with id {paper_id!r} in the library")
+        answered = db.execute(
+            "SELECT answer, answered FROM screening WHERE paper_id = ?", (paper_id,)
+        ).fetchone()
+        return ScreenState(row[0], bool(row[1]), *(answered or (None, None)))
+
+
+@dataclass(frozen=True)
+class ScreenState:
+    """A paper's reading state and screening answer, as `unscreen` restores them."""
+
+    status: str | None
+    starred: bool
+    answer: str | None
+    answered: str | None
 
 
 class _Adding:

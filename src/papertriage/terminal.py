@@ -6,7 +6,7 @@ title stays on the screen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -141,8 +141,12 @@ def highlighted(text: str, phrases: Sequence[str], style: str = "bold yellow") -
     return rendered
 
 
-def hits_table(hits: Sequence[Any], *, explain: bool = False) -> Table:
-    """Search results: rank, score, tags, the title with matched words highlighted, the gist."""
+def hits_table(
+    hits: Sequence[Any], *, explain: bool = False, reasons: Mapping[str, Any] | None = None
+) -> Table:
+    """Search results: rank, score, tags, the title with matched words highlighted, the gist.
+
+    `reasons` (paper id -> learn.Reasons) replaces the explanation line of a learned ranking."""
     from papertriage.render import first_sentence
 
     table = Table(header_style="bold", expand=True, show_lines=True)
@@ -160,11 +164,22 @@ def hits_table(hits: Sequence[Any], *, explain: bool = False) -> Table:
         if gist:
             cell.append("\n")
             cell.append_text(highlighted(gist, words, style="yellow"))
-        if explain:
+        if reasons is not None:
+            cell.append("\n" + reasons_line(reasons[record.id]), style="dim")
+        elif explain:
             parts = ", ".join(f"{name} {value:.2f}" for name, value in hit.parts.items())
             cell.append(f"\n{parts}; matched: {', '.join(hit.matched)}", style="dim")
         table.add_row(str(rank), f"{hit.score:.2f}", cell)
     return table
+
+
+def reasons_line(reasons: Any) -> str:
+    """'for: moe +0.42, expert +0.31; against: graph -0.12' from a learn.Reasons."""
+    parts = []
+    for name, pairs in (("for", reasons.for_), ("against", reasons.against)):
+        if pairs:
+            parts.append(f"{name}: " + ", ".join(f"{word} {value:+.2f}" for word, value in pairs))
+    return "; ".join(parts) or "no word of it weighs"
 
 
 def _matched_words(record: Record, terms: Sequence[str]) -> list[str]:
@@ -234,4 +249,62 @@ def entry_view(entry: Any) -> Group:
         parts.append(Text.assemble(("note ", "bold"), (created + "  ", "dim"), text))
     for source, position, added in entry.sources:
         parts.append(Text.assemble(("source ", "dim"), f"{source} #{position} (added {added})"))
+    return Group(*parts)
+
+
+def simulation_view(simulation: Any, title: str) -> Group:
+    """A simulation's metrics, model against random order, and its recall curve in text."""
+    table = Table(header_style="bold")
+    table.add_column("metric", no_wrap=True)
+    table.add_column("model", justify="right", no_wrap=True)
+    table.add_column("random", justify="right", no_wrap=True)
+    model, rand = simulation.model.to_dict(), simulation.random.to_dict()
+    for key, value in model.items():
+        table.add_row(key, f"{value:.3f}", f"{rand[key]:.3f}")
+    curve = Table(title="recall by papers screened", title_justify="left", header_style="bold")
+    curve.add_column("screened", justify="right", no_wrap=True)
+    curve.add_column("model", no_wrap=True)
+    curve.add_column("random", no_wrap=True)
+    steps = len(simulation.model_curve) - 1
+    for step in range(0, steps + 1, max(1, steps // 10)):
+        curve.add_row(
+            f"{step / steps:.0%}",
+            _bar(simulation.model_curve[step], "cyan"),
+            _bar(simulation.random_curve[step], "dim"),
+        )
+    return Group(Text(title, style="bold"), table, Text(""), curve)
+
+
+def _bar(value: float, style: str, width: int = 20) -> Text:
+    filled = round(value * width)
+    return Text.assemble((BAR * filled, style), (" " * (width - filled)), f" {value:.2f}")
+
+
+def screen_card(record: Record, favoured: Sequence[str], progress: Any, ranker: Any) -> Group:
+    """One paper to screen: progress, the title and abstract with the reader's favoured words
+    highlighted, its tags and link, and the keys."""
+    from papertriage.screening import HELP
+
+    words = _matched_words(record, [t for phrase in favoured for t in phrase.split()])
+    if ranker is None:
+        model = "in listing order until you mark a paper relevant"
+    elif ranker.kind == "model":
+        model = "ranked by what you liked and skipped"
+    else:
+        model = "ranked by similarity to what you liked (skip papers to train a model)"
+    status = Text(
+        f"screened {progress.screened}/{progress.total} · relevant {progress.relevant}"
+        + (f" · later {progress.later}" if progress.later else "")
+        + f" · {model}",
+        style="dim",
+    )
+    title = highlighted(record.title, words, style="bold yellow")
+    title.stylize("bold", 0, len(record.title))
+    parts: list[RenderableType] = [Text(""), status, title]
+    if record.tags:
+        parts.append(Text(" ".join(f"#{tag}" for tag in record.tags), style="magenta"))
+    parts.append(highlighted(record.abstract or "(no abstract)", words, style="bold yellow"))
+    if record.url:
+        parts.append(Text(record.url, style="blue"))
+    parts.append(Text(HELP, style="dim"))
     return Group(*parts)

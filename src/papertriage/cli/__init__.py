@@ -3,7 +3,7 @@
 Importing the command modules registers their commands; `--help` lists them in COMMAND_ORDER.
 """
 
-from papertriage.cli import finding, library, listing  # noqa: F401 - registers the commands
+from papertriage.cli import finding, learning, library, listing  # noqa: F401 - registers the commands
 from papertriage.cli.app import app, main
 
 COMMAND_ORDER = [
@@ -15,6 +15,7 @@ COMMAND_ORDER = [
     "filter",
     "rank",
     "similar",  # finding papers
+    "screen",
     "add",
     "mark",
     "note",

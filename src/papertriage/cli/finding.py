@@ -130,12 +130,18 @@ def search(
 
 
 def _show_hits(
-    hits: list[object], resolved: str, output: str | None, force: bool, explain: bool
+    hits: list[object],
+    resolved: str,
+    output: str | None,
+    force: bool,
+    explain: bool,
+    reasons: dict[str, object] | None = None,
 ) -> None:
+    """Hits as a table or data; `reasons` (paper id -> learn.Reasons) explain learned ranks."""
     if resolved == "table":
         from papertriage.terminal import hits_table
 
-        show(hits_table(hits, explain=explain))
+        show(hits_table(hits, explain=explain, reasons=reasons if explain else None))
     elif resolved == "md":
         from papertriage import render
 
@@ -143,7 +149,11 @@ def _show_hits(
     else:
         from papertriage.render import hit_dicts
 
-        emit_objects(hit_dicts(hits, explain=explain), resolved, output, force)
+        rows = hit_dicts(hits, explain=explain)
+        if explain and reasons is not None:
+            for row in rows:
+                row["reasons"] = reasons[row["id"]].to_dict()  # type: ignore[attr-defined]
+        emit_objects(rows, resolved, output, force)
     if not hits:
         raise typer.Exit(int(ExitCode.NO_RESULTS))
 
@@ -230,8 +240,21 @@ def rank(
             help="Rank by similarity to this paper id (or unique prefix; repeatable).",
         ),
     ] = None,
+    learned: Annotated[
+        bool,
+        typer.Option(
+            "--learned",
+            help="Rank by a model learned from your library: starred or read papers against "
+            "skipped ones. Without FILE, ranks the library's undecided papers.",
+        ),
+    ] = False,
     limit: LimitOpt = 10,
-    explain: Annotated[bool, typer.Option("--explain", help="Show each score's parts.")] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain", help="Show each score's parts (with --learned: the words behind it)."
+        ),
+    ] = False,
     topics: TopicsOpt = None,
     input_format: FromOpt = InputFormat.auto,
     fmt: FormatOpt = OutputFormat.auto,
@@ -241,9 +264,10 @@ def rank(
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Rank papers by a profile or by papers you liked.
+    """Rank papers by a profile, by papers you liked, or by what your library teaches.
 
     A profile is YAML: `topics: {moe: 2, llm: -1}`, `favourite: [sparse]`, `unwanted: [survey]`.
+    --learned trains on your starred/read (liked) and skipped papers.
 
     Example: papertriage rank examples/hf-papers-listing.txt --profile me.yaml
     """
@@ -253,9 +277,9 @@ def rank(
         from papertriage import rank as ranking
 
         messages = Messages(env)
-        if bool(profile) == bool(like):
+        if bool(profile) + bool(like) + learned != 1:
             raise UsageError(
-                "rank needs --profile FILE or --like ID (one of them)",
+                "rank needs --profile FILE, --like ID or --learned (one of them)",
                 hint="e.g. rank listing.txt --like 2303.08867",
             )
         resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
@@ -265,6 +289,12 @@ def rank(
         records = read_inputs(
             files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
         )
+        if learned:
+            from papertriage.cli.learning import learned_ranking
+
+            ranked = learned_ranking(records, limit, explain, env, db, messages)
+            _show_hits(ranked.hits, resolved, output, force, explain, ranked.reasons)
+            return
         if chosen is not None:
             hits = ranking.rank_by_profile(records, chosen, limit=limit)
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -32,6 +32,7 @@ from papertriage.cli.app import (
     resolve_format,
     show,
 )
+from papertriage.cli.learning import Strategy
 from papertriage.errors import UsageError
 
 
@@ -206,21 +207,93 @@ def _topic_counts(
 
 @app.command("eval")
 def eval_command(
-    labels: Annotated[str, typer.Argument(help="YAML or JSON mapping title or id to topic ids.")],
+    labels: Annotated[
+        str,
+        typer.Argument(
+            help="YAML or JSON mapping title or id to topic ids (or, with --simulate, to "
+            "true/false)."
+        ),
+    ],
     files: FilesArg = None,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            "--simulate",
+            help="Replay screening with the learned ranker and report recall, WSS@95 and the "
+            "average time to discovery against random order.",
+        ),
+    ] = False,
+    relevant: Annotated[
+        str | None,
+        typer.Option(
+            "--relevant",
+            show_default=False,
+            help="With --simulate and topic labels: the topic that counts as relevant.",
+        ),
+    ] = None,
+    prior: Annotated[
+        int, typer.Option("--prior", help="With --simulate: relevant papers known at the start.")
+    ] = 1,
+    prior_irrelevant: Annotated[
+        int,
+        typer.Option(
+            "--prior-irrelevant", help="With --simulate: irrelevant papers known at the start."
+        ),
+    ] = 1,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            "--seeds", min=1, help="With --simulate: runs (random priors and orders) to average."
+        ),
+    ] = 5,
+    strategy: Annotated[
+        Strategy,
+        typer.Option("--strategy", help="With --simulate: which paper the model screens next."),
+    ] = Strategy.relevant,
+    plot: Annotated[
+        str | None,
+        typer.Option(
+            "--plot", show_default=False, help="With --simulate: write the recall curve (SVG)."
+        ),
+    ] = None,
+    force: ForceOpt = False,
     topics: TopicsOpt = None,
     input_format: FromOpt = InputFormat.auto,
     fmt: FormatOpt = OutputFormat.auto,
     json_flag: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Compare tags with hand labels: precision, recall, F1.
+    """Compare tags with hand labels, or simulate screening with the learned ranker.
 
     Per topic, with micro and macro averages and the false positives and misses by title.
+    --simulate replays screening as ASReview does and reports recall at 10/25/50% screened,
+    WSS@95 and the average time to discovery, next to random order.
 
     Example: papertriage eval tests/data/hf-labels.yaml examples/hf-papers-listing.txt
     """
     env = Env.detect(quiet=quiet)
+    if simulate:
+        from papertriage.cli.learning import run_simulation
+
+        _run(
+            lambda: run_simulation(
+                labels,
+                files,
+                relevant,
+                prior,
+                prior_irrelevant,
+                seeds,
+                strategy.value,
+                plot,
+                force,
+                input_format,
+                resolve_format(fmt, json_flag=json_flag, output=None, env=env),
+                env,
+            )
+        )
+        return
+    if relevant or plot:
+        _run(_needs_simulate)
 
     def body() -> None:
         from papertriage.evaluate import evaluate, load_labels
@@ -249,3 +322,7 @@ def eval_command(
             )
 
     _run(body)
+
+
+def _needs_simulate() -> NoReturn:
+    raise UsageError("--relevant and --plot go with --simulate", hint="add --simulate")
