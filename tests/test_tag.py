@@ -149,3 +149,36 @@ def test_tagging_reports_progress() -> None:
     seen.clear()
     Tagger(default_taxonomy()).tag(records, workers=1 + 1, progress=seen.append)
     assert seen[-1] == 1295 and seen == sorted(seen)
+
+
+def test_a_started_job_gives_what_tag_and_index_gives() -> None:
+    from papertriage import parse_text
+    from tests.conftest import EXAMPLE
+
+    records = parse_text(EXAMPLE.read_text(encoding="utf-8")) * 20  # 5,180: tagged by workers
+    tagger = Tagger(default_taxonomy())
+    expected, part = tagger.tag_and_index(records, workers=1)
+    job = tagger.start(records)
+    assert job.workers is not None  # running in the background until result()
+    tagged, started_part = job.result()
+    assert tagged == expected == tagger.tag(records)
+    assert started_part.vocabulary == part.vocabulary  # terms numbered as first seen
+
+    def pairs(p: object) -> list[tuple[int, int, int]]:
+        return sorted(zip(p.places.tolist(), p.terms.tolist(), p.tf.tolist(), strict=True))
+
+    assert pairs(started_part) == pairs(part) and len(pairs(part)) > 100_000
+    assert (started_part.lengths == part.lengths).all()
+    small = tagger.start(records[:10])  # small batches: tagged when asked, in this process
+    assert small.workers is None and small.result()[0] == tagger.tag(records[:10])
+
+
+def test_a_job_closed_early_stops_its_workers() -> None:
+    from papertriage import parse_text
+    from tests.conftest import EXAMPLE
+
+    records = parse_text(EXAMPLE.read_text(encoding="utf-8")) * 20
+    job = Tagger(default_taxonomy()).start(records)
+    processes = list(job.workers.processes)
+    job.close()
+    assert processes and not any(process.is_alive() for process in processes)

@@ -33,7 +33,7 @@ def tag_in_parallel(
     index: bool = False,
 ) -> tuple[list[Verdict], list[PostingsPart]]:
     """Verdicts for the records, and with `index` each slice's search postings."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         tagger.token_sink = [] if index else None
         try:
             verdicts = tagger._tag_serially(records, progress)
@@ -44,46 +44,84 @@ def tag_in_parallel(
             return verdicts, [PostingsPart.from_tokens(tagger.token_sink)]  # type: ignore[arg-type]
         finally:
             tagger.token_sink = None
-    if tagger._use_tfidf:
-        tagger.similarities(["warm up"])  # import scikit-learn once, before forking
-        tagger.scan(records[0])
-    context = multiprocessing.get_context("fork")
-    bounds = [len(records) * i // workers for i in range(workers + 1)]
-    pipes: list[Connection] = []
-    processes = []
+    tagging = ParallelTagging(tagger, records, workers, progress, index=index)
     try:
-        for lo, hi in pairwise(bounds):
-            parent_end, child_end = context.Pipe()
-            process = context.Process(
-                target=_work, args=(tagger, records, lo, hi, child_end, index), daemon=True
-            )
-            process.start()
-            child_end.close()
-            pipes.append(parent_end)
-            processes.append(process)
+        return tagging.result()
+    finally:
+        tagging.close()
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class ParallelTagging:
+    """Workers tagging one batch, started on construction; `result()` collects their work, so
+    the parent can do something else meanwhile (the library stores the batch before)."""
+
+    def __init__(
+        self,
+        tagger: Tagger,
+        records: list[Record],
+        workers: int,
+        progress: Callable[[int], None] | None = None,
+        *,
+        index: bool = False,
+    ) -> None:
+        self.tagger, self.records, self.progress = tagger, records, progress
+        if tagger._use_tfidf:
+            tagger.similarities(["warm up"])  # import scikit-learn once, before forking
+            tagger.scan(records[0])
+        context = multiprocessing.get_context("fork")
+        bounds = [len(records) * i // workers for i in range(workers + 1)]
+        self.pipes: list[Connection] = []
+        self.processes: list[Any] = []
+        self.finished = False
+        try:
+            for lo, hi in pairwise(bounds):
+                parent_end, child_end = context.Pipe()
+                process = context.Process(
+                    target=_work, args=(tagger, records, lo, hi, child_end, index), daemon=True
+                )
+                process.start()
+                child_end.close()
+                self.pipes.append(parent_end)
+                self.processes.append(process)
+        except BaseException:
+            self.close()
+            raise
+
+    def result(self) -> tuple[list[Verdict], list[PostingsPart]]:
         frequencies, scanned = [], 0
-        for pipe in pipes:
+        for pipe in self.pipes:
             count, slice_frequencies = _receive(pipe)
             frequencies.append(slice_frequencies)
             scanned += count
-            if progress is not None:  # a worker's slice is scanned
-                progress(scanned)
-        weights = tagger.weigh_terms(frequencies, len(records))
-        for pipe in pipes:
+            if self.progress is not None:  # a worker's slice is scanned
+                self.progress(scanned)
+        weights = self.tagger.weigh_terms(frequencies, len(self.records))
+        for pipe in self.pipes:
             pipe.send(weights)
         verdicts: list[Verdict] = []
         parts: list[PostingsPart] = []
-        for pipe in pipes:
+        for pipe in self.pipes:
             slice_verdicts, part = _receive(pipe)
             verdicts.extend(slice_verdicts)
             if part is not None:
                 parts.append(part)
+        self.finished = True
         return verdicts, parts
-    finally:
-        for process in processes:
-            process.join(timeout=5)
+
+    def close(self) -> None:
+        """Wait for finished workers; stop unfinished ones (a job abandoned on an error)."""
+        for process in self.processes:
+            if self.finished:
+                process.join(timeout=5)
             if process.is_alive():
                 process.kill()
+            process.join()
+        for pipe in self.pipes:
+            pipe.close()
 
 
 def _receive(pipe: Connection) -> Any:

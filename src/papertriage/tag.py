@@ -324,6 +324,23 @@ class Tagger:
         assert part is not None
         return tagged, part
 
+    def start(self, records: Sequence[Record], *, workers: int | None = None) -> TagJob:
+        """Begin `tag_and_index` on a batch; `TagJob.result()` gives what it returns. A large
+        batch is meanwhile tagged by worker processes, so the caller can do other work."""
+        records = list(records)
+        count = _worker_count(len(records), workers)
+        from papertriage.parallel import ParallelTagging, can_fork
+
+        if count > 1 and can_fork():
+            return TagJob(self, records, ParallelTagging(self, records, count, index=True))
+        return TagJob(self, records, None)
+
+    def _tagged(self, records: list[Record], verdicts: list[Verdict]) -> list[Record]:
+        return [
+            record.with_changes(tags=tags, tag_details=details)
+            for record, (tags, details) in zip(records, verdicts, strict=True)
+        ]
+
     def _tag(
         self,
         records: list[Record],
@@ -353,11 +370,7 @@ class Tagger:
                 self.token_sink = None
         if progress is not None:
             progress(len(records))
-        tagged = [
-            record.with_changes(tags=tags, tag_details=details)
-            for record, (tags, details) in zip(records, verdicts, strict=True)
-        ]
-        return tagged, part
+        return self._tagged(records, verdicts), part
 
     def _tag_serially(
         self, records: list[Record], progress: Callable[[int], None] | None = None
@@ -526,3 +539,28 @@ def _details(score: float, found: _Evidence) -> dict[str, Any]:
 def tag_records(records: Iterable[Record], taxonomy: Taxonomy) -> list[Record]:
     """Tag records with a taxonomy (builds a Tagger; keep one yourself to tag many batches)."""
     return Tagger(taxonomy).tag(list(records))
+
+
+class TagJob:
+    """A batch being tagged (see Tagger.start)."""
+
+    def __init__(self, tagger: Tagger, records: list[Record], workers: Any) -> None:
+        self.tagger, self.records, self.workers = tagger, records, workers
+
+    def result(self) -> tuple[list[Record], PostingsPart]:
+        """The tagged records and their search postings (waits for the workers)."""
+        if self.workers is None:
+            return self.tagger.tag_and_index(self.records, workers=1)
+        from papertriage.libindex import PostingsPart
+
+        try:
+            verdicts, parts = self.workers.result()
+        finally:
+            self.close()
+        return self.tagger._tagged(self.records, verdicts), PostingsPart.concat(parts)
+
+    def close(self) -> None:
+        """Stop the workers (a job not wanted any more)."""
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None

@@ -49,7 +49,9 @@ from papertriage.errors import ExitCode, UsageError
 from papertriage.readoptions import ReadOptions
 
 if TYPE_CHECKING:
+    from papertriage.models import Record
     from papertriage.store import AddResult
+    from papertriage.tag import TagJob
     from papertriage.topics import Taxonomy
 
 
@@ -128,11 +130,41 @@ def _add_listings(
                     messages.info(f"{path}: {len(cached)} records (tagged before; cached)")
                     adding.add(cached)
                     continue
-            report = read_listing(
-                path, options, sink=lambda batch: adding.add(*tagger.tag_and_index(batch))
-            )
+            pipeline = _TagThenStore(tagger, adding)
+            try:
+                report = read_listing(path, options, sink=pipeline.feed)
+                pipeline.flush()
+            finally:
+                pipeline.close()
             _report_parse(report, messages)
     return adding.result()  # type: ignore[no-any-return]
+
+
+class _TagThenStore:
+    """Batches tagged by worker processes while the batch before is stored: the two steps
+    overlap, so a large listing is added in about the time tagging alone takes."""
+
+    def __init__(self, tagger: object, adding: object) -> None:
+        self.tagger, self.adding = tagger, adding
+        self.pending: TagJob | None = None
+
+    def feed(self, batch: list[Record]) -> None:
+        started = self.tagger.start(batch)  # type: ignore[attr-defined]
+        try:
+            self.flush()
+        except BaseException:
+            started.close()
+            raise
+        self.pending = started
+
+    def flush(self) -> None:
+        if self.pending is not None:
+            job, self.pending = self.pending, None
+            self.adding.add(*job.result())  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        if self.pending is not None:
+            self.pending.close()
 
 
 class Status(StrEnum):
