@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 SQLITE_HEADER = b"SQLite format 3\x00"
 STATUSES = ("to-read", "reading", "read", "skip")
 BUSY_TIMEOUT_MS = 60_000
+CACHE_KIB = 65_536
 
 
 class LibraryError(InputError):
@@ -186,6 +187,9 @@ class Library:
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA journal_mode = WAL")
+            # 64 MB of page cache (the default is 2 MB): adding a large listing updates indexes
+            # keyed by random ids, which otherwise reread the same pages over and over.
+            db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             db.execute("PRAGMA foreign_keys = ON")
             self._migrate(db)
         except sqlite3.DatabaseError as error:
@@ -609,8 +613,7 @@ class _Adding:
         self.db, self.when = db, when
         self.index = MergeIndex()
         self.ids: set[str] = set()
-        self.added: set[str] = set()  # papers new in this add
-        self.next_doc = 1
+        self.next_doc = self.first_new_doc = 1
         self.topics: list[str] = []
         self.new = self.updated = self.unchanged = self.done = 0
         self.stored_ids: dict[str, str] = {}  # record id -> id in the library
@@ -629,6 +632,7 @@ class _Adding:
             adding.index.add_keys(paper_id, title, arxiv_id)
             adding.ids.add(paper_id)
             adding.next_doc = max(adding.next_doc, doc + 1)
+        adding.first_new_doc = adding.next_doc  # papers numbered from here are new in this add
         adding.topics = _index_topics(db)
         return adding
 
@@ -682,7 +686,6 @@ class _Adding:
                 changed[paper_id] = (doc, record)
                 fresh[paper_id] = place
                 self.ids.add(paper_id)
-                self.added.add(paper_id)
                 self.index.add_keys(paper_id, title, record.arxiv_id)
                 self.new += 1
             else:
@@ -701,7 +704,7 @@ class _Adding:
                             "WHERE id = ?",
                             (merged.arxiv_id, merged_title, _json(merged), paper_id),
                         )
-                        if paper_id not in self.added:
+                        if doc < self.first_new_doc:  # not new in this add
                             self.updated += 1
                     changed[paper_id] = (doc, merged)
                     fresh.pop(paper_id, None)  # its text changed: tokenised afresh
