@@ -323,3 +323,18 @@ def test_add_streams_a_large_listing_in_batches_and_a_bad_line_late_loses_nothin
     code, _, err = run("add", str(broken), "--db", str(db))
     assert code == 2 and "broken.jsonl:201" in err
     assert len(Library(db).records()) == 259  # the 200 papers before the bad line: rolled back
+
+
+def test_topics_counts_the_library_papers_of_each_topic(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PAPERTRIAGE_HOME", str(tmp_path / "home"))
+    db = tmp_path / "lib.sqlite3"
+    _, bare, _ = run("topics", "--db", str(db), "--json")  # no library yet: the taxonomy alone
+    assert all("papers" not in topic for topic in json.loads(bare))
+    run("add", str(EXAMPLE), "--db", str(db), "-q")
+    code, out, err = run("topics", "--db", str(db), "--json")
+    assert code == 0 and f"{db}: papers per topic among its 259 papers" in err
+    stored = Library(db).records()
+    assert {t["id"]: t["papers"] for t in json.loads(out)} == {
+        t["id"]: sum(1 for r in stored if t["id"] in r.tags) for t in json.loads(bare)
+    }
+    assert {t["id"]: t["papers"] for t in json.loads(out)}["moe"] > 5

@@ -147,17 +147,23 @@ class ArrayPostings:
     count = size
     live = None  # every document number is a document
 
-    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _where(self, term: str) -> slice:
         term_id = self.vocabulary.get(term)
         if term_id is None:
-            where = slice(0, 0)
-        else:
-            where = slice(int(self.start[term_id]), int(self.start[term_id + 1]))
-        return self.doc_ids[where], self.weights[where], self.in_title[where]
+            return slice(0, 0)
+        return slice(int(self.start[term_id]), int(self.start[term_id + 1]))
 
-    def tag_mask(self, tag: str) -> np.ndarray:
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        where = self._where(term)
+        return self.doc_ids[where], self.weights[where]
+
+    def titled(self, term: str) -> np.ndarray:
+        where = self._where(term)
+        return self.doc_ids[where][self.in_title[where]]
+
+    def tag_mask_at(self, tag: str, numbers: np.ndarray) -> np.ndarray:
         mask = self.tag_masks.get(tag)
-        return mask if mask is not None else np.zeros(len(self.records), dtype=bool)
+        return mask[numbers] if mask is not None else np.zeros(len(numbers), dtype=bool)
 
     def records_at(self, numbers: list[int]) -> list[Record]:
         return [self.records[number] for number in numbers]
@@ -173,11 +179,17 @@ class Postings(Protocol):
     count: int  # how many documents there are (for idf)
     live: np.ndarray | None  # which numbers are documents, when not all are
 
-    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(document numbers, BM25 term weights, in the title) of a term; numbers unique."""
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, BM25 term weights) of a term; numbers unique."""
         ...
 
-    def tag_mask(self, tag: str) -> np.ndarray: ...
+    def titled(self, term: str) -> np.ndarray:
+        """The documents with the term in their title."""
+        ...
+
+    def tag_mask_at(self, tag: str, numbers: np.ndarray) -> np.ndarray:
+        """Which of the documents `numbers` have the tag."""
+        ...
 
     def records_at(self, numbers: list[int]) -> list[Record]: ...
 
@@ -187,97 +199,144 @@ PHRASE_BATCH = 256  # candidates whose text is checked for a quoted phrase at a 
 
 def rank_postings(source: Postings, plan: _Plan) -> list[Hit]:
     """Score, filter and order documents for a query plan (the same BM25, coordination, topic
-    boost and filters as SearchIndex's dictionary postings)."""
-    cache: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    boost and filters as SearchIndex's dictionary postings).
 
-    def postings(term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    After the scores are summed, everything works on the documents scored (arrays aligned with
+    `numbers`) rather than on every document: a query touches each of its postings a few times
+    and the whole corpus only once or twice.
+    """
+    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def postings(term: str) -> tuple[np.ndarray, np.ndarray]:
         if term not in cache:
             cache[term] = source.postings(term)
         return cache[term]
 
     n, count = source.size, source.count
-    scores = np.zeros(n, dtype=np.float64)
+    scored_docs, contributions = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+    scored_terms = set()
     for term, weight in plan.weighted.items():
-        docs, weights, _ = postings(term)
+        docs, weights = postings(term)
         if not len(docs):
             continue
         df = len(docs)
         idf = math.log(1 + (count - df + 0.5) / (df + 0.5)) * weight
-        scores[docs] += idf * weights
+        scored_docs.append(docs)
+        contributions.append(idf * weights)
+        scored_terms.add(term)
+    # One pass summing every term's contributions per document, in term order (as adding term
+    # by term would): far faster than repeated scattered additions.
+    all_docs = np.concatenate(scored_docs)
+    scores = np.bincount(all_docs, weights=np.concatenate(contributions), minlength=n)
+    scores = scores.astype(np.float64, copy=False)  # (an empty count is integers)
     query = plan.query
     if query.has_terms:
-        mask = scores > 0
-    else:
-        mask = np.ones(n, dtype=bool) if source.live is None else source.live.copy()
+        numbers = np.flatnonzero(scores)
+    else:  # only filters: every document is a candidate
+        numbers = np.arange(n) if source.live is None else np.flatnonzero(source.live)
+    text = scores[numbers]
     if plan.typed_terms:
-        found = np.zeros(n, dtype=np.float64)
-        for term in plan.typed_terms:
-            found[postings(term)[0]] += 1
-        scores *= 0.5 + 0.5 * found / len(plan.typed_terms)
+        # Coordination: a paper with all the words typed beats one with a rare word alone.
+        if scored_terms <= plan.typed_terms:  # no synonym scored: count the same postings
+            found = np.bincount(all_docs, minlength=n)
+        else:
+            typed = [postings(term)[0] for term in plan.typed_terms]
+            found = np.bincount(np.concatenate([np.zeros(0, np.int64), *typed]), minlength=n)
+        text *= 0.5 + 0.5 * found[numbers] / len(plan.typed_terms)
+    keep = np.ones(len(numbers), dtype=bool)
     for tag in plan.required_tags:
-        mask &= source.tag_mask(tag)
+        keep &= source.tag_mask_at(tag, numbers)
     for tag in plan.refused_tags:
-        mask &= ~source.tag_mask(tag)
+        keep &= ~source.tag_mask_at(tag, numbers)
     for term in plan.excluded:
-        mask[postings(term)[0]] = False
+        keep &= ~_holds(n, postings(term)[0], numbers)
     for term in plan.title_terms:
-        docs, _, in_title = postings(term)
-        titled = np.zeros(n, dtype=bool)
-        titled[docs[in_title]] = True
-        mask &= titled
-    best = float(scores.max()) if n and scores.max() > 0 else 1.0
-    boost = np.zeros(n, dtype=bool)
+        keep &= _holds(n, source.titled(term), numbers)
+    best = float(text.max()) if len(text) and text.max() > 0 else 1.0
+    boost = np.zeros(len(numbers), dtype=bool)
     for topic in plan.topic_ids:
-        boost |= source.tag_mask(topic)
-    final = scores + boost * (TOPIC_BOOST * best)
-    mask &= final >= plan.min_score
+        boost |= source.tag_mask_at(topic, numbers)
+    final = text + boost * (TOPIC_BOOST * best)
+    if plan.min_score > 0:
+        keep &= final >= plan.min_score
     if query.has_terms:
-        mask &= final > 0
-    candidates = np.nonzero(mask)[0]
+        keep &= final > 0
+    chosen = np.flatnonzero(keep)  # positions in `numbers`
     fetched: dict[int, Record] = {}
     if plan.phrases:
-        candidates = _with_phrases(source, candidates, final, plan, fetched)
-    if plan.limit is not None and len(candidates) > plan.limit:
-        # Everything scoring at least the limit-th best score, ties included, then the exact
-        # order (score, then id) is settled in Python on those few.
-        kth = np.partition(final[candidates], -plan.limit)[-plan.limit]
-        candidates = candidates[final[candidates] >= kth]
-    numbers = candidates.tolist()
-    missing = [number for number in numbers if number not in fetched]
+        chosen = _with_phrases(source, numbers, final, chosen, plan, fetched)
+    if plan.limit is not None and len(chosen) > plan.limit:
+        chosen = _best(chosen, final, plan.limit)
+    docs_chosen = numbers[chosen]
+    wanted = docs_chosen.tolist()
+    missing = [number for number in wanted if number not in fetched]
     fetched.update(zip(missing, source.records_at(missing), strict=True))
-    present = {term: np.isin(candidates, postings(term)[0]) for term in plan.weighted}
     hits = []
-    for position, number in enumerate(numbers):
-        parts = {"text": round(float(scores[number]), 6)}
-        if boost[number]:
+    for at, number in zip(chosen.tolist(), wanted, strict=True):
+        parts = {"text": round(float(text[at]), 6)}
+        if boost[at]:
             parts["topic"] = round(TOPIC_BOOST * best, 6)
-        matched = tuple(sorted(term for term in plan.weighted if present[term][position]))
-        hits.append(Hit(fetched[number], round(float(final[number]), 6), matched, parts))
+        record = fetched[number]
+        # The postings hold exactly these tokens: reading the few papers shown is cheaper than
+        # looking each of them up in postings that may be a million long.
+        words = {*search_tokens(record.title), *search_tokens(record.abstract)}
+        matched = tuple(sorted(term for term in plan.weighted if term in words))
+        hits.append(Hit(record, round(float(final[at]), 6), matched, parts))
     hits.sort(key=lambda hit: (-hit.score, hit.record.id))
     return hits if plan.limit is None else hits[: plan.limit]
 
 
+SAMPLE = 8_192  # candidates whose scores bound the top ones' from below, before a full sort
+
+
+def _best(chosen: np.ndarray, final: np.ndarray, limit: int) -> np.ndarray:
+    """The positions scoring at least the limit-th best score, ties included (the exact order,
+    score then id, is settled in Python on those few).
+
+    The limit-th best score of any subset is at most that of all, so the scores of the first
+    SAMPLE candidates give a bar that keeps every top one while dropping most of the rest: the
+    partition then runs over a few candidates instead of possibly a million.
+    """
+    values = final[chosen]
+    if len(values) > 4 * SAMPLE:
+        sample = values[:SAMPLE]
+        bar = np.partition(sample, -limit)[-limit] if len(sample) >= limit else 0.0
+        above = np.flatnonzero(values >= bar)
+        chosen, values = chosen[above], values[above]
+    kth = np.partition(values, -limit)[-limit]
+    return chosen[values >= kth]
+
+
+def _holds(size: int, docs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Which candidates are among `docs` (a scatter: cheaper than np.isin on long postings)."""
+    mask = np.zeros(size, dtype=bool)
+    mask[docs] = True
+    return mask[candidates]
+
+
 def _with_phrases(
     source: Postings,
-    candidates: np.ndarray,
+    numbers: np.ndarray,
     final: np.ndarray,
+    chosen: np.ndarray,
     plan: _Plan,
     fetched: dict[int, Record],
 ) -> np.ndarray:
-    """The candidates whose text has every quoted phrase, checked best first and only until the
-    limit is reached (a common phrase in a large library need not fetch every paper's text)."""
+    """The positions in `chosen` whose paper has every quoted phrase, checked best first and
+    only until the limit is reached (a common phrase need not fetch every paper's text)."""
     from papertriage.search import _contains_phrase
 
     phrases, limit = plan.phrases, plan.limit
-    order = candidates[np.argsort(-final[candidates], kind="stable")].tolist()
+    order = chosen[np.argsort(-final[chosen], kind="stable")].tolist()
     kept: list[int] = []
     for start in range(0, len(order), PHRASE_BATCH):
         batch = order[start : start + PHRASE_BATCH]
         if limit is not None and len(kept) >= limit and final[batch[0]] < final[kept[limit - 1]]:
             break  # everything further scores below the limit-th paper found
-        for number, record in zip(batch, source.records_at(batch), strict=True):
+        docs = numbers[batch].tolist()
+        for at, number, record in zip(batch, docs, source.records_at(docs), strict=True):
             if all(_contains_phrase(record, phrase) for phrase in phrases):
-                kept.append(number)
+                kept.append(at)
                 fetched[number] = record
     return np.array(sorted(kept), dtype=np.int64)
 

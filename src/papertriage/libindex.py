@@ -301,10 +301,18 @@ class LibraryPostings:
 
     def __init__(self, rows: IndexRows) -> None:
         self.rows = rows
-        self.owners = Owners.load(rows.segment_rows())
+        segments = rows.segment_rows()
+        self.owners = Owners.load(segments)
+        # Segments none of whose papers were indexed again since: no owner check needed.
+        self.whole = {
+            segment
+            for segment, docs, *_ in segments
+            if self.owners.owned(segment, np.frombuffer(docs, DOC_TYPE)).all()
+        }
         self.topics = rows.index_topics()
         self.size = len(self.owners.owner)
         self.live = self.owners.owner >= 0
+        self.restricted = False
         self._settle()
 
     def _settle(self) -> None:
@@ -312,6 +320,9 @@ class LibraryPostings:
         live_lengths = self.owners.lengths[self.live]
         self.average = float(live_lengths.mean()) if len(live_lengths) else 1.0
         self.average = self.average or 1.0
+        # BM25's length normalisation per paper, computed once rather than per posting.
+        self.norm = K1 * (1 - B + B * self.owners.lengths / self.average)
+        self._tag_columns: dict[str, np.ndarray] = {}
 
     def restrict(self, docs: Iterable[int]) -> None:
         """Search only these papers (as if the library held no others)."""
@@ -319,22 +330,34 @@ class LibraryPostings:
         wanted = np.fromiter(docs, dtype=np.int64)
         allowed[wanted[wanted < self.size]] = True
         self.live &= allowed
+        self.restricted = True
         self._settle()
 
-    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        docs, packed = self._packed(term)
+        tf = (packed >> 1).astype(np.float64)
+        return docs, tf * (K1 + 1) / (tf + self.norm[docs])
+
+    def titled(self, term: str) -> np.ndarray:
+        docs, packed = self._packed(term)
+        return docs[(packed & 1).astype(bool)]
+
+    def _packed(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The papers holding a term and their packed frequencies, from every segment."""
         docs_parts, tf_parts = [], []
         for segment, docs_bytes, tf_bytes in self.rows.posting_rows(term):
             docs = np.frombuffer(docs_bytes, DOC_TYPE)
-            keep = self.owners.owned(segment, docs) & self.live[docs]
-            docs_parts.append(docs[keep])
-            tf_parts.append(np.frombuffer(tf_bytes, TF_TYPE)[keep])
+            tf = np.frombuffer(tf_bytes, TF_TYPE)
+            if segment not in self.whole or self.restricted:
+                keep = self.owners.owned(segment, docs) & self.live[docs]
+                docs, tf = docs[keep], tf[keep]
+            docs_parts.append(docs)
+            tf_parts.append(tf)
         if not docs_parts:
-            return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool)
-        docs = np.concatenate(docs_parts).astype(np.int64)
-        packed = np.concatenate(tf_parts)
-        tf = (packed >> 1).astype(np.float64)
-        norm = K1 * (1 - B + B * self.owners.lengths[docs] / self.average)
-        return docs, tf * (K1 + 1) / (tf + norm), (packed & 1).astype(bool)
+            return np.zeros(0, DOC_TYPE), np.zeros(0, TF_TYPE)
+        docs = np.concatenate(docs_parts) if len(docs_parts) > 1 else docs_parts[0]
+        packed = np.concatenate(tf_parts) if len(tf_parts) > 1 else tf_parts[0]
+        return docs, packed
 
     def tag_mask(self, tag: str) -> np.ndarray:
         if tag not in self.topics:
@@ -344,6 +367,12 @@ class LibraryPostings:
         if byte >= self.owners.tags.shape[1]:
             return np.zeros(self.size, dtype=bool)
         return (self.owners.tags[:, byte] & (0x80 >> bit)).astype(bool) & self.live
+
+    def tag_mask_at(self, tag: str, numbers: np.ndarray) -> np.ndarray:
+        column = self._tag_columns.get(tag)
+        if column is None:  # unpacked once per topic, then reused by every query
+            column = self._tag_columns[tag] = self.tag_mask(tag)
+        return column[numbers]
 
     def records_at(self, numbers: list[int]) -> list[Record]:
         return self.rows.records_by_doc(numbers)

@@ -23,15 +23,21 @@ if TYPE_CHECKING:
 BAR = "█"
 
 
-def topics_table(taxonomy: Taxonomy) -> Table:
+def topics_table(taxonomy: Taxonomy, counts: dict[str, int] | None = None) -> Table:
+    """The taxonomy; with `counts`, how many papers of the library have each topic."""
     table = Table(title="Topics", title_justify="left", header_style="bold", expand=True)
     table.add_column("id", style="cyan", no_wrap=True)
     table.add_column("name", no_wrap=True)
     table.add_column("rules", justify="right", no_wrap=True)
+    if counts is not None:
+        table.add_column("papers", justify="right", no_wrap=True)
     table.add_column("description", ratio=1)
     for topic in taxonomy.topics:
         rules = len(topic.phrases) + len(topic.acronyms) + len(topic.regexes)
-        table.add_row(Text(topic.id), Text(topic.name), str(rules), Text(topic.description))
+        papers = [] if counts is None else [str(counts.get(topic.id, 0))]
+        table.add_row(
+            Text(topic.id), Text(topic.name), str(rules), *papers, Text(topic.description)
+        )
     return table
 
 

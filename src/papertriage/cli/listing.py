@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from papertriage.cli.app import (
+    DbOpt,
     Env,
     ExplainOpt,
     FilesArg,
@@ -28,12 +29,16 @@ from papertriage.cli.app import (
     emit_objects,
     emit_records,
     load_topics,
+    open_library,
     read_inputs,
     resolve_format,
     show,
 )
 from papertriage.cli.learning import Strategy
 from papertriage.errors import UsageError
+
+if TYPE_CHECKING:
+    from papertriage.topics import Taxonomy
 
 
 @app.command()
@@ -121,12 +126,13 @@ def topics_command(
     input_format: FromOpt = InputFormat.auto,
     fmt: FormatOpt = OutputFormat.auto,
     json_flag: JsonOpt = False,
+    db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Show the taxonomy, check a topics file, or count topics.
 
-    Nothing: the taxonomy. `check FILE`: validate a topics file. `show ID`: one topic in full.
-    Listings: how many papers have each topic.
+    Nothing: the taxonomy, with how many papers of your library have each topic. `check FILE`:
+    validate a topics file. `show ID`: one topic in full. Listings: papers per topic.
 
     Example: papertriage topics examples/hf-papers-listing.txt
     """
@@ -152,14 +158,46 @@ def topics_command(
             _topic_counts(words, topics, input_format, resolved, env, messages)
         else:
             taxonomy = load_topics(topics, env)
+            counts = _library_counts(taxonomy, env, db, messages)
             if resolved == "table":
                 from papertriage.terminal import topics_table
 
-                show(topics_table(taxonomy))
+                show(topics_table(taxonomy, counts))
             else:
-                emit_objects([_topic_dict(t) for t in taxonomy.topics], resolved, None, False)
+                emit_objects(
+                    [
+                        {**_topic_dict(t), **({"papers": counts[t.id]} if counts else {})}
+                        for t in taxonomy.topics
+                    ],
+                    resolved,
+                    None,
+                    False,
+                )
 
     _run(body)
+
+
+def _library_counts(
+    taxonomy: Taxonomy, env: Env, db: str | None, messages: Messages
+) -> dict[str, int] | None:
+    """Papers per topic in the library (from its index, no record read), or None without one."""
+    library = open_library(env, db)
+    count = library.count()  # type: ignore[attr-defined]
+    if not count:
+        return None
+    if library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
+        messages.info(
+            f"{library.path}: tagged with another taxonomy; "  # type: ignore[attr-defined]
+            "`papertriage retag` counts its papers with this one"
+        )
+        return None
+    if not library.index_is_current():  # type: ignore[attr-defined]
+        library.reindex()  # type: ignore[attr-defined]
+    from papertriage.libindex import LibraryPostings
+
+    postings = LibraryPostings(library)  # type: ignore[arg-type]
+    messages.info(f"{library.path}: papers per topic among its {count} papers")  # type: ignore[attr-defined]
+    return {topic: int(postings.tag_mask(topic).sum()) for topic in taxonomy.ids}
 
 
 def _topic_dict(topic: object) -> dict[str, object]:
