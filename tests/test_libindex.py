@@ -76,7 +76,7 @@ def test_many_small_adds_merge_segments_and_keep_the_same_answers(
     one = Library(tmp_path / "one.sqlite3")
     one.add(tagged)
     many = Library(tmp_path / "many.sqlite3")
-    for start in range(0, len(tagged), 20):  # 13 adds: more segments than MAX_SEGMENTS
+    for start in range(0, len(tagged), 16):  # 17 adds: more segments than MAX_SEGMENTS
         many.add(tagged[start : start + 20])
     assert len(many.segment_rows()) <= MAX_SEGMENTS
     for query in all_queries():

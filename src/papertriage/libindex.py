@@ -219,24 +219,32 @@ class SegmentBuilder:
         self.numbers.update(numbers.tolist())
 
     def build(self) -> Segment:
-        """The segment of every paper added so far."""
-        terms = np.concatenate(self._terms) if self._terms else np.zeros(0, np.int32)
+        """The segment of every paper added so far (the builder is spent: its parts are freed
+        as they are gathered, which keeps the peak of a large add down)."""
+        terms = np.concatenate([np.zeros(0, np.int32), *self._terms])
+        self._terms.clear()
         order = np.argsort(terms, kind="stable")  # by term; papers stay in the order added
         vocabulary = list(self.vocabulary)
         counts = np.bincount(terms, minlength=len(vocabulary))
+        del terms
         present = np.nonzero(counts)[0]
         starts = np.zeros(len(present) + 1, dtype=np.int64)
         np.cumsum(counts[present], out=starts[1:])
+        postings_docs = np.concatenate([np.zeros(0, DOC_TYPE), *self._docs])[order]
+        self._docs.clear()
+        postings_tf = np.concatenate([np.zeros(0, TF_TYPE), *self._tf])[order]
+        self._tf.clear()
+        del order
         width = max((tags.shape[1] for tags in self._tags), default=1)
         tags = [np.pad(t, ((0, 0), (0, width - t.shape[1]))) for t in self._tags]
         return Segment(
-            docs=np.concatenate(self._papers) if self._papers else np.zeros(0, DOC_TYPE),
-            lengths=np.concatenate(self._lengths) if self._lengths else np.zeros(0, LENGTH_TYPE),
+            docs=np.concatenate([np.zeros(0, DOC_TYPE), *self._papers]),
+            lengths=np.concatenate([np.zeros(0, LENGTH_TYPE), *self._lengths]),
             tags=np.concatenate(tags) if tags else np.zeros((0, 1), np.uint8),
             terms=[vocabulary[i] for i in present.tolist()],
             starts=starts,
-            postings_docs=np.concatenate(self._docs)[order] if self._docs else terms,
-            postings_tf=np.concatenate(self._tf)[order] if self._tf else terms.astype(TF_TYPE),
+            postings_docs=postings_docs,
+            postings_tf=postings_tf,
         )
 
 

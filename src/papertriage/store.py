@@ -123,9 +123,9 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_3,
     _migration_4,
 ]
-MAX_SEGMENTS = 8  # more segments than this after an add: all but the largest are merged
+MAX_SEGMENTS = 12  # more segments than this after an add: all but the largest are merged
 INDEX_BATCH = 50_000  # papers indexed at a time when a whole library is (re)indexed
-SEGMENT_PAPERS = 200_000  # an add stores a segment each time this many papers wait in it
+SEGMENT_PAPERS = 100_000  # an add stores a segment each time this many papers wait in it
 SCREEN_ANSWERS = ("relevant", "skip", "later")
 
 
