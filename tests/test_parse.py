@@ -245,3 +245,17 @@ def test_a_sink_gets_the_same_records_a_batch_at_a_time(name: str, monkeypatch) 
     assert report.records == [] and report.count == len(whole)
     assert [r for batch in batches for r in batch] == whole  # positions run on across batches
     assert len(batches) > 1 and all(len(batch) <= 3 for batch in batches)
+
+
+@pytest.mark.parametrize("name", ["hf-page.txt", "arxiv-email.txt", "arxiv-atom.xml"])
+def test_reading_a_file_in_small_blocks_changes_nothing(name: str, tmp_path, monkeypatch) -> None:
+    import papertriage.inputs as inputs
+    from papertriage.readoptions import ReadOptions
+
+    whole = inputs.read_listing(str(GOLDEN / name), ReadOptions()).records
+    crlf = tmp_path / name  # CRLF line ends and no final line end, read 7 characters at a time
+    crlf.write_bytes((GOLDEN / name).read_bytes().rstrip(b"\n").replace(b"\n", b"\r\n"))
+    monkeypatch.setattr(inputs, "READ_CHARS", 7)
+    blocks = inputs.read_listing(str(crlf), ReadOptions()).records
+    assert [r.with_changes(source="") for r in blocks] == [r.with_changes(source="") for r in whole]
+    assert len(whole) >= 2

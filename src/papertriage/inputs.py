@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from papertriage.errors import InputError
 from papertriage.models import Record
@@ -90,7 +91,7 @@ def _parse_file(
     try:
         with open(path, encoding=encoding, errors=errors, newline=None) as handle:
             return parse_lines(
-                handle,
+                _lines(handle),
                 options.format,
                 source=name,
                 include_replaced=options.include_replaced,
@@ -98,6 +99,21 @@ def _parse_file(
             )
     except OSError as error:
         raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
+
+
+READ_CHARS = 1 << 22  # text read at a time (4M characters)
+
+
+def _lines(handle: TextIO) -> Iterator[str]:
+    """The lines of a text file without their line ends, read a large block at a time: one
+    split per block in C instead of the file object's work per line (a third of parsing)."""
+    rest = ""
+    while block := handle.read(READ_CHARS):
+        lines = (rest + block).split("\n") if rest else block.split("\n")
+        rest = lines.pop()
+        yield from lines
+    if rest:
+        yield rest
 
 
 def _check_file(path: str) -> None:

@@ -49,7 +49,9 @@ _ASCII_KEY_BYTES = bytes(
 def title_hash(title: str) -> str:
     """A short stable id for a paper without an arXiv id: 12 hex digits of the normalised title."""
     if title.isascii():  # the same key as normalize_title, built on bytes: parsing calls this a lot
-        key = b" ".join(title.encode().translate(_ASCII_KEY_BYTES).split())
+        key = title.encode().translate(_ASCII_KEY_BYTES)  # only letters, digits and spaces left
+        # Runs of spaces collapse; a title without any (no punctuation) only needs its ends cut.
+        key = b" ".join(key.split()) if b"  " in key else key.strip()
     else:
         key = normalize_title(title).encode("utf-8")
     return hashlib.sha1(key).hexdigest()[:12]

@@ -11,6 +11,7 @@ is unavailable the caller's serial path is used instead.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import traceback
 from collections.abc import Callable
@@ -72,6 +73,10 @@ class ParallelTagging:
         if tagger._use_tfidf:
             tagger.similarities(["warm up"])  # import scikit-learn once, before forking
             tagger.scan(records[0])
+        # Objects alive now are moved out of the garbage collector's sight: collections in the
+        # parent stop walking them, and the workers, which never collect (see _work), do not
+        # touch and so copy their pages.
+        gc.freeze()
         context = multiprocessing.get_context("fork")
         bounds = [len(records) * i // workers for i in range(workers + 1)]
         self.pipes: list[Connection] = []
@@ -134,6 +139,7 @@ def _receive(pipe: Connection) -> Any:
 def _work(
     tagger: Tagger, records: list[Record], lo: int, hi: int, pipe: Connection, index: bool
 ) -> None:
+    gc.disable()  # a short-lived worker: collecting would only copy the parent's pages
     try:
         tagger.token_sink = [] if index else None
         scanned = [tagger.scan(record) for record in records[lo:hi]]

@@ -46,10 +46,13 @@ class ParseReport:
     def append(self, record: Record) -> None:
         self.records.append(record)
         if self.sink is not None and len(self.records) > self.sink_batch:
-            # All but the newest: a parser may still amend the record it added last.
-            batch, self.records = self.records[:-1], self.records[-1:]
-            self.handed_over += len(batch)
-            self.sink(batch)
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        # All but the newest: a parser may still amend the record it added last.
+        batch, self.records = self.records[:-1], self.records[-1:]
+        self.handed_over += len(batch)
+        self.sink(batch)  # type: ignore[misc]
 
     def finish(self) -> None:
         """Hand the last records to the sink (parsers are done with them)."""
@@ -73,12 +76,15 @@ class ParseReport:
                 (),
                 None,
                 self.source,
-                self.count + 1,
+                self.handed_over + len(self.records) + 1,
                 (),
                 None,
             ),
         )
-        self.append(record)
+        records = self.records
+        records.append(record)
+        if self.sink is not None and len(records) > self.sink_batch:
+            self._hand_over()
         return record
 
     def warn(self, line: int | None, message: str) -> None:
