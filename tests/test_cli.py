@@ -221,3 +221,18 @@ def test_parse_does_not_import_scikit_learn() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.stderr == "False False\n"
+
+
+def test_output_files_get_the_permissions_of_a_new_file_or_of_the_one_replaced(
+    tmp_path: Path,
+) -> None:
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "out.jsonl"
+        run("parse", "-q", str(GOLDEN / "hf-page.txt"), "-o", str(target))
+        assert target.stat().st_mode & 0o777 == 0o644  # not the temporary file's private 0600
+        target.chmod(0o640)
+        run("parse", "-q", str(GOLDEN / "hf-page.txt"), "-o", str(target), "--force")
+        assert target.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)

@@ -46,6 +46,9 @@ def write_atomically(path: str, chunks: Iterable[str], *, force: bool) -> None:
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
+        # A temporary file is private (0600); the output gets what a new file would get (or the
+        # mode of the file it replaces), so others can read a reading list as they could before.
+        os.chmod(handle.name, _mode_for(path))
         if force:
             os.replace(handle.name, path)
         else:
@@ -60,6 +63,15 @@ def write_atomically(path: str, chunks: Iterable[str], *, force: bool) -> None:
     except BaseException:
         _remove(handle.name)
         raise
+
+
+def _mode_for(path: str) -> int:
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _remove(path: str) -> None:
