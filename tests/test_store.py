@@ -338,3 +338,19 @@ def test_topics_counts_the_library_papers_of_each_topic(tmp_path: Path, monkeypa
         t["id"]: sum(1 for r in stored if t["id"] in r.tags) for t in json.loads(bare)
     }
     assert {t["id"]: t["papers"] for t in json.loads(out)}["moe"] > 5
+
+
+def test_add_leaves_no_write_ahead_log_to_replay(tmp_path: Path) -> None:
+    db = tmp_path / "lib.sqlite3"
+    listing = big_listing(tmp_path, 21)  # tagged by worker processes (the gc is frozen)
+    done = subprocess.run(
+        [sys.executable, "-m", "papertriage", "add", str(listing), "--db", str(db), "-q"],
+        env={**os.environ, "PAPERTRIAGE_HOME": str(tmp_path / "home")},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    wal = db.with_name(db.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert Library(db).count() == 5439

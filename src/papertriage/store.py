@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -198,6 +199,10 @@ class Library:
                 hint="it was left untouched; restore it from a backup",
             ) from None
         self._db = db
+        # Closed at exit even if the garbage collector never reaches this object (a large add
+        # freezes it, see papertriage.parallel): an unclosed connection leaves its write-ahead
+        # log behind, and the next process to open the library must replay all of it.
+        self._closer = weakref.finalize(self, db.close)
         return db
 
     def _migrate(self, db: sqlite3.Connection) -> None:
@@ -218,7 +223,7 @@ class Library:
 
     def close(self) -> None:
         if self._db is not None:
-            self._db.close()
+            self._closer()
             self._db = None
 
     # -- adding ------------------------------------------------------------------------------
@@ -264,6 +269,9 @@ class Library:
             adding = _Adding.start(db, now or _now(), progress)
             yield adding
             adding.finish(taxonomy_hash)
+        # Fold the write-ahead log into the library and empty it: after a large add it holds
+        # gigabytes that every new connection would otherwise have to read through once.
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- reading -----------------------------------------------------------------------------
 
