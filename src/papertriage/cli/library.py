@@ -116,6 +116,7 @@ def _add_listings(
 
     tagger = Tagger(taxonomy)
     settings = f"{options.format}:{options.include_replaced}"
+    said: list[object] = []  # messages and parse reports, given once the progress bar is gone
     with (
         _progress(env, None, "adding to the library") as advance,
         library.adding(  # type: ignore[attr-defined]
@@ -127,7 +128,7 @@ def _add_listings(
                 entry = cache.entry_path(env.dirs.cache, path, taxonomy.content_hash(), settings)
                 cached = cache.load(entry)
                 if cached is not None:
-                    messages.info(f"{path}: {len(cached)} records (tagged before; cached)")
+                    said.append(f"{path}: {len(cached)} records (tagged before; cached)")
                     adding.add(cached)
                     continue
             pipeline = _TagThenStore(tagger, adding)
@@ -136,7 +137,12 @@ def _add_listings(
                 pipeline.flush()
             finally:
                 pipeline.close()
-            _report_parse(report, messages)
+            said.append(report)
+    for item in said:  # after the progress bar is gone, not through it
+        if isinstance(item, str):
+            messages.info(item)
+        else:
+            _report_parse(item, messages)
     return adding.result()  # type: ignore[no-any-return]
 
 
