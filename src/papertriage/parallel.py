@@ -25,33 +25,6 @@ if TYPE_CHECKING:
     from papertriage.tag import Tagger, Verdict
 
 
-def tag_in_parallel(
-    tagger: Tagger,
-    records: list[Record],
-    workers: int,
-    progress: Callable[[int], None] | None = None,
-    *,
-    index: bool = False,
-) -> tuple[list[Verdict], list[PostingsPart]]:
-    """Verdicts for the records, and with `index` each slice's search postings."""
-    if not can_fork():
-        tagger.token_sink = [] if index else None
-        try:
-            verdicts = tagger._tag_serially(records, progress)
-            if not index:
-                return verdicts, []
-            from papertriage.libindex import PostingsPart
-
-            return verdicts, [PostingsPart.from_tokens(tagger.token_sink)]  # type: ignore[arg-type]
-        finally:
-            tagger.token_sink = None
-    tagging = ParallelTagging(tagger, records, workers, progress, index=index)
-    try:
-        return tagging.result()
-    finally:
-        tagging.close()
-
-
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 

@@ -314,26 +314,35 @@ class Tagger:
         PARALLEL_MIN_RECORDS or more); the result is the same either way. `progress` is told how
         many records have been scanned (the longest phase), from time to time.
         """
-        return self._tag(list(records), workers, progress, index=False)[0]
+        return self._start(list(records), workers, progress, index=False).outcome()[0]
 
     def tag_and_index(
         self, records: Sequence[Record], *, workers: int | None = None
     ) -> tuple[list[Record], PostingsPart]:
         """`tag`, and the records' search postings from the same tokens (for the library)."""
-        tagged, part = self._tag(list(records), workers, None, index=True)
-        assert part is not None
-        return tagged, part
+        return self._start(list(records), workers, None, index=True).result()
 
     def start(self, records: Sequence[Record], *, workers: int | None = None) -> TagJob:
         """Begin `tag_and_index` on a batch; `TagJob.result()` gives what it returns. A large
         batch is meanwhile tagged by worker processes, so the caller can do other work."""
-        records = list(records)
-        count = _worker_count(len(records), workers)
-        from papertriage.parallel import ParallelTagging, can_fork
+        return self._start(list(records), workers, None, index=True)
 
-        if count > 1 and can_fork():
-            return TagJob(self, records, ParallelTagging(self, records, count, index=True))
-        return TagJob(self, records, None)
+    def _start(
+        self,
+        records: list[Record],
+        workers: int | None,
+        progress: Callable[[int], None] | None,
+        *,
+        index: bool,
+    ) -> TagJob:
+        count = _worker_count(len(records), workers)
+        running = None
+        if count > 1:
+            from papertriage.parallel import ParallelTagging, can_fork
+
+            if can_fork():  # elsewhere the batch is tagged here, serially
+                running = ParallelTagging(self, records, count, progress, index=index)
+        return TagJob(self, records, running, progress, index)
 
     def _tagged(self, records: list[Record], verdicts: list[Verdict]) -> list[Record]:
         return [
@@ -341,36 +350,20 @@ class Tagger:
             for record, (tags, details) in zip(records, verdicts, strict=True)
         ]
 
-    def _tag(
-        self,
-        records: list[Record],
-        workers: int | None,
-        progress: Callable[[int], None] | None,
-        index: bool,
-    ) -> tuple[list[Record], PostingsPart | None]:
-        count = _worker_count(len(records), workers)
-        part = None
-        if count > 1:
-            from papertriage.parallel import tag_in_parallel
+    def _tag_here(
+        self, records: list[Record], progress: Callable[[int], None] | None, index: bool
+    ) -> tuple[list[Verdict], PostingsPart | None]:
+        """Verdicts (and with `index` search postings) computed in this process."""
+        self.token_sink = [] if index else None
+        try:
+            verdicts = self._tag_serially(records, progress)
+            if not index:
+                return verdicts, None
+            from papertriage.libindex import PostingsPart
 
-            verdicts, parts = tag_in_parallel(self, records, count, progress, index=index)
-            if index:
-                from papertriage.libindex import PostingsPart
-
-                part = PostingsPart.concat(parts)
-        else:
-            self.token_sink = [] if index else None
-            try:
-                verdicts = self._tag_serially(records, progress)
-                if index:
-                    from papertriage.libindex import PostingsPart
-
-                    part = PostingsPart.from_tokens(self.token_sink)  # type: ignore[arg-type]
-            finally:
-                self.token_sink = None
-        if progress is not None:
-            progress(len(records))
-        return self._tagged(records, verdicts), part
+            return verdicts, PostingsPart.from_tokens(self.token_sink)  # type: ignore[arg-type]
+        finally:
+            self.token_sink = None
 
     def _tag_serially(
         self, records: list[Record], progress: Callable[[int], None] | None = None
@@ -542,22 +535,41 @@ def tag_records(records: Iterable[Record], taxonomy: Taxonomy) -> list[Record]:
 
 
 class TagJob:
-    """A batch being tagged (see Tagger.start)."""
+    """A batch being tagged, by worker processes or, when `workers` is None, on demand here."""
 
-    def __init__(self, tagger: Tagger, records: list[Record], workers: Any) -> None:
+    def __init__(
+        self,
+        tagger: Tagger,
+        records: list[Record],
+        workers: Any,
+        progress: Callable[[int], None] | None = None,
+        index: bool = True,
+    ) -> None:
         self.tagger, self.records, self.workers = tagger, records, workers
+        self.progress, self.index = progress, index
 
     def result(self) -> tuple[list[Record], PostingsPart]:
         """The tagged records and their search postings (waits for the workers)."""
-        if self.workers is None:
-            return self.tagger.tag_and_index(self.records, workers=1)
-        from papertriage.libindex import PostingsPart
+        tagged, part = self.outcome()
+        assert part is not None
+        return tagged, part
 
-        try:
-            verdicts, parts = self.workers.result()
-        finally:
-            self.close()
-        return self.tagger._tagged(self.records, verdicts), PostingsPart.concat(parts)
+    def outcome(self) -> tuple[list[Record], PostingsPart | None]:
+        if self.workers is None:
+            verdicts, part = self.tagger._tag_here(self.records, self.progress, self.index)
+        else:
+            try:
+                verdicts, parts = self.workers.result()
+            finally:
+                self.close()
+            part = None
+            if self.index:
+                from papertriage.libindex import PostingsPart
+
+                part = PostingsPart.concat(parts)
+        if self.progress is not None:
+            self.progress(len(self.records))
+        return self.tagger._tagged(self.records, verdicts), part
 
     def close(self) -> None:
         """Stop the workers (a job not wanted any more)."""
