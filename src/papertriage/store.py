@@ -381,6 +381,11 @@ class Library:
             index.add_keys(paper_id, title, arxiv_id)
         return [record for record in records if index.find(record) is None]
 
+    def is_empty(self) -> bool:
+        if not self.exists():
+            return True
+        return self.connect().execute("SELECT 1 FROM papers LIMIT 1").fetchone() is None
+
     def count(self) -> int:
         if not self.exists():
             return 0

@@ -265,15 +265,15 @@ def read_inputs(
     """
     from papertriage.readoptions import ReadOptions
 
-    stdin = None
+    stdin = piped
     if not files:
-        # Nothing named: the library, when the command can use it and nothing is piped in.
-        if env.stdin_is_tty and library_ok:
-            return _library_records(env, db, messages, taxonomy)
-        if env.stdin_is_tty:
-            raise UsageError("no listing given", hint="name a file, or pipe one into stdin")
-        stdin = sys.stdin.buffer.read() if piped is None else piped
-        if not stdin.strip() and library_ok:
+        if stdin is None:
+            if env.stdin_is_tty and not library_ok:
+                raise UsageError("no listing given", hint="name a file, or pipe one into stdin")
+            use_library, stdin = piped_input(files, env)
+        else:
+            use_library = not stdin.strip()
+        if use_library and library_ok:
             return _library_records(env, db, messages, taxonomy)
         files = ["-"]
     options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
@@ -330,6 +330,18 @@ def _library_records(
         records = _retag(library, records, taxonomy, messages, env)
     messages.info(f"{library.path}: {len(records)} papers in the library")  # type: ignore[attr-defined]
     return records
+
+
+def library_index(library: object, env: Env, messages: Messages) -> object:
+    """The search index the library keeps (papertriage.libindex.LibraryPostings), built once
+    first for a library made before papertriage kept one."""
+    if not library.index_is_current():  # type: ignore[attr-defined]
+        messages.info(f"{library.path}: indexing the library for search (once)")  # type: ignore[attr-defined]
+        with _progress(env, library.count(), "indexing") as advance:  # type: ignore[attr-defined]
+            library.reindex(advance)  # type: ignore[attr-defined]
+    from papertriage.libindex import LibraryPostings
+
+    return LibraryPostings(library)  # type: ignore[arg-type]
 
 
 def empty_library() -> UsageError:

@@ -36,7 +36,6 @@ from papertriage.cli.app import (
     _by_state,
     _check_output_early,
     _check_tags,
-    _progress,
     _retag,
     _run,
     _with_tags,
@@ -46,6 +45,7 @@ from papertriage.cli.app import (
     emit_objects,
     emit_records,
     empty_library,
+    library_index,
     load_topics,
     open_library,
     piped_input,
@@ -356,24 +356,18 @@ def _library_index(
 ) -> tuple[object, int]:
     """The library's own search index (stored in it, nothing rebuilt), and how many papers it
     searches. Reads no record beyond those a search shows."""
-    from papertriage.libindex import LibraryPostings
     from papertriage.search import SearchIndex
 
     check_statuses(statuses)
     library = open_library(env, db)
-    count = library.count()  # type: ignore[attr-defined]
-    if not count:
+    if library.is_empty():  # type: ignore[attr-defined]
         raise empty_library()
     if library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
         _retag(library, library.records(), taxonomy, messages, env)  # type: ignore[attr-defined]
-    if not library.index_is_current():  # type: ignore[attr-defined]
-        messages.info(f"{library.path}: indexing the library for search (once)")  # type: ignore[attr-defined]
-        with _progress(env, count, "indexing") as advance:
-            library.reindex(advance)  # type: ignore[attr-defined]
-    postings = LibraryPostings(library)  # type: ignore[arg-type]
+    postings = library_index(library, env, messages)
+    messages.info(f"{library.path}: {postings.count} papers in the library")  # type: ignore[attr-defined]
     if statuses or starred:
         postings.restrict(library.docs_in_state(statuses, starred))  # type: ignore[attr-defined]
-    messages.info(f"{library.path}: {count} papers in the library")  # type: ignore[attr-defined]
     return SearchIndex.with_arrays([], postings, taxonomy), postings.count
 
 

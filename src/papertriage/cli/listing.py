@@ -28,6 +28,7 @@ from papertriage.cli.app import (
     app,
     emit_objects,
     emit_records,
+    library_index,
     load_topics,
     open_library,
     read_inputs,
@@ -182,8 +183,7 @@ def _library_counts(
 ) -> dict[str, int] | None:
     """Papers per topic in the library (from its index, no record read), or None without one."""
     library = open_library(env, db)
-    count = library.count()  # type: ignore[attr-defined]
-    if not count:
+    if library.is_empty():  # type: ignore[attr-defined]
         return None
     if library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
         messages.info(
@@ -191,12 +191,8 @@ def _library_counts(
             "`papertriage retag` counts its papers with this one"
         )
         return None
-    if not library.index_is_current():  # type: ignore[attr-defined]
-        library.reindex()  # type: ignore[attr-defined]
-    from papertriage.libindex import LibraryPostings
-
-    postings = LibraryPostings(library)  # type: ignore[arg-type]
-    messages.info(f"{library.path}: papers per topic among its {count} papers")  # type: ignore[attr-defined]
+    postings = library_index(library, env, messages)
+    messages.info(f"{library.path}: papers per topic among its {postings.count} papers")  # type: ignore[attr-defined]
     return {topic: int(postings.tag_mask(topic).sum()) for topic in taxonomy.ids}
 
 
