@@ -92,6 +92,14 @@ def topic_bits(tag_lists: Iterable[Sequence[str]], topics: list[str]) -> np.ndar
     return np.packbits(bits, axis=1)
 
 
+def segment_topic_bits(
+    docs: bytes, tags_by_doc: dict[int, Sequence[str]], topics: list[str]
+) -> np.ndarray:
+    """A stored segment's topic bits recomputed from its papers' tags (after re-tagging)."""
+    numbers = np.frombuffer(docs, DOC_TYPE).tolist()
+    return topic_bits([tags_by_doc.get(number, ()) for number in numbers], topics)
+
+
 @dataclass
 class PostingsPart:
     """Postings of a batch of records, numbered by their place in the batch: what a tagging
@@ -430,39 +438,33 @@ def merge_segment_rows(
 
     owners = Owners.load(rows)
     merged = set(merged_ids)
-    width = max(row[4] for row in rows)
-    docs_parts, length_parts, tag_parts = [], [], []
-    for segment, docs_bytes, length_bytes, tag_bytes, segment_width in rows:
-        if segment not in merged:
-            continue
-        docs = np.frombuffer(docs_bytes, DOC_TYPE)
-        keep = owners.owned(segment, docs)
-        docs_parts.append(docs[keep])
-        length_parts.append(np.frombuffer(length_bytes, LENGTH_TYPE)[keep])
-        tags = np.zeros((len(docs), width), dtype=np.uint8)
-        tags[:, :segment_width] = np.frombuffer(tag_bytes, np.uint8).reshape(
-            len(docs), segment_width
-        )
-        tag_parts.append(tags[keep])
+    # The papers the merged segments still own; their lengths and topic bits are the owners'.
+    kept = [np.zeros(0, DOC_TYPE)]
+    for segment, docs_bytes, *_ in rows:
+        if segment in merged:
+            numbers = np.frombuffer(docs_bytes, DOC_TYPE)
+            kept.append(numbers[owners.owned(segment, numbers)])
+    docs = np.concatenate(kept)
 
     def terms() -> Iterator[tuple[str, bytes, bytes]]:
         for term, group in groupby(postings, key=itemgetter(0)):
             kept_docs, kept_tf = [], []
             for _, segment, docs_bytes, tf_bytes in group:
-                docs = np.frombuffer(docs_bytes, DOC_TYPE)
-                keep = owners.owned(segment, docs)
-                kept_docs.append(docs[keep])
+                holding = np.frombuffer(docs_bytes, DOC_TYPE)
+                keep = owners.owned(segment, holding)
+                kept_docs.append(holding[keep])
                 kept_tf.append(np.frombuffer(tf_bytes, TF_TYPE)[keep])
-            docs = np.concatenate(kept_docs)
-            if len(docs):
-                yield term, docs.tobytes(), np.concatenate(kept_tf).tobytes()
+            held = np.concatenate(kept_docs)
+            if len(held):
+                yield term, held.tobytes(), np.concatenate(kept_tf).tobytes()
 
+    tags = owners.tags[docs]
     return MergedSegment(
         (
-            np.concatenate(docs_parts).tobytes(),
-            np.concatenate(length_parts).tobytes(),
-            np.concatenate(tag_parts).tobytes(),
-            width,
+            docs.tobytes(),
+            owners.lengths[docs].astype(LENGTH_TYPE).tobytes(),
+            tags.tobytes(),
+            tags.shape[1],
         ),
         terms(),
     )

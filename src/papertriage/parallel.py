@@ -4,9 +4,8 @@ Each worker scans its slice of the records, hashes their TF-IDF content words an
 the document frequencies; the parent adds them up into IDF weights over the whole batch (so
 results do not depend on the number of workers) and sends them to every worker; the workers score
 their slice against the topic prototypes and turn evidence into verdicts. So no phase leaves the
-workers waiting on one process. Workers are
-forked, so the tagger and the records reach them without being copied through a pipe. Where fork
-is unavailable the caller's serial path is used instead.
+workers waiting on one process. Workers are forked, so the tagger and the records reach them
+without being copied through a pipe. Where fork is unavailable, Tagger tags in one process.
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ class ParseReport:
                 None,
             ),
         )
-        records = self.records
+        records = self.records  # `append`, spelt out: parsing adds one record per paper
         records.append(record)
         if self.sink is not None and len(records) > self.sink_batch:
             self._hand_over()
