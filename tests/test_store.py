@@ -354,3 +354,28 @@ def test_add_leaves_no_write_ahead_log_to_replay(tmp_path: Path) -> None:
     wal = db.with_name(db.name + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0
     assert Library(db).count() == 5439
+
+
+def _open_library(path: str, results: object) -> None:
+    try:
+        Library(path).connect()
+        results.put("ok")  # type: ignore[attr-defined]
+    except LibraryError as error:
+        results.put(str(error))  # type: ignore[attr-defined]
+
+
+def test_two_processes_opening_a_new_library_together_both_succeed(tmp_path: Path) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    answers = []
+    for attempt in range(40):  # the race (switching a new file to WAL) is lost now and then
+        results = context.Queue()
+        path = str(tmp_path / f"lib{attempt}.sqlite3")
+        processes = [context.Process(target=_open_library, args=(path, results)) for _ in "ab"]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join()
+        answers += [results.get(), results.get()]
+    assert set(answers) == {"ok"}

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -187,7 +188,7 @@ class Library:
         try:
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA journal_mode = WAL")
+            _use_wal(db)
             # 64 MB of page cache (the default is 2 MB): adding a large listing updates indexes
             # keyed by random ids, which otherwise reread the same pages over and over.
             db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -825,9 +826,7 @@ def _merge_segments(db: sqlite3.Connection) -> None:
 
 def _retag_segments(db: sqlite3.Connection, tags_by_id: dict[str, tuple[str, ...]]) -> None:
     """Rewrite every segment's topic bits from the papers' new tags."""
-    import numpy as np
-
-    from papertriage.libindex import topic_bits
+    from papertriage.libindex import segment_topic_bits
 
     tags_by_doc = {
         doc: tags_by_id.get(paper_id, ())
@@ -835,8 +834,7 @@ def _retag_segments(db: sqlite3.Connection, tags_by_id: dict[str, tuple[str, ...
     }
     topics: list[str] = []
     for segment, docs_bytes in db.execute("SELECT id, docs FROM segments").fetchall():
-        docs = np.frombuffer(docs_bytes, np.int32).tolist()
-        bits = topic_bits([tags_by_doc.get(doc, ()) for doc in docs], topics)
+        bits = segment_topic_bits(docs_bytes, tags_by_doc, topics)
         db.execute(
             "UPDATE segments SET tags = ?, width = ? WHERE id = ?",
             (bits.tobytes(), bits.shape[1], segment),
@@ -859,6 +857,21 @@ def _version(db: sqlite3.Connection) -> int:
 
 def _index_topics(db: sqlite3.Connection) -> list[str]:
     return list(json.loads(_meta(db, "index_topics") or "[]"))
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL mode. Switching a new library needs it to itself, and SQLite answers
+    "locked" at once rather than waiting (the busy timeout does not apply): two processes
+    opening a new library together would fail, so wait here as the timeout would."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 class _transaction:
