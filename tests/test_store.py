@@ -379,3 +379,15 @@ def test_two_processes_opening_a_new_library_together_both_succeed(tmp_path: Pat
             process.join()
         answers += [results.get(), results.get()]
     assert set(answers) == {"ok"}
+
+
+def test_add_of_a_missing_file_creates_no_library(tmp_path: Path) -> None:
+    db = tmp_path / "lib.sqlite3"
+    code, _, err = run("add", str(tmp_path / "nosuch.txt"), "--db", str(db))
+    assert code == 2 and err == f"Error: {tmp_path / 'nosuch.txt'}: no such file (check the path)\n"
+    assert not db.exists()
+
+
+def test_a_directory_at_the_library_path_is_reported_as_such(tmp_path: Path) -> None:
+    code, _, err = run("search", "pruning", "--db", str(tmp_path))
+    assert code == 2 and "is a directory, not a library" in err

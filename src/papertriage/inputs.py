@@ -55,7 +55,7 @@ def read_listing(
         if warning:
             report.warnings.insert(0, warning)
         return report
-    _check_file(path)
+    check_file(path)
     handed_over = 0
 
     def counting(batch: list[Record]) -> None:
@@ -116,7 +116,8 @@ def _lines(handle: TextIO) -> Iterator[str]:
         yield rest
 
 
-def _check_file(path: str) -> None:
+def check_file(path: str) -> None:
+    """Fail with an InputError when `path` is missing, a directory, unreadable, empty or binary."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file", hint="check the path")
     if os.path.isdir(path):

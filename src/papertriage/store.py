@@ -383,7 +383,7 @@ class Library:
         return [record for record in records if index.find(record) is None]
 
     def is_empty(self) -> bool:
-        if not self.exists():
+        if not self.path.exists():  # (a directory there is an error, which connect reports)
             return True
         return self.connect().execute("SELECT 1 FROM papers LIMIT 1").fetchone() is None
 

@@ -111,8 +111,12 @@ def _add_listings(
     """Parse, tag and store listings a batch at a time, in one transaction: memory stays flat
     however large the listing, and a failure anywhere leaves the library as it was."""
     from papertriage import cache
-    from papertriage.inputs import read_listing
+    from papertriage.inputs import check_file, read_listing
     from papertriage.tag import Tagger
+
+    for path in paths:  # a missing or unreadable file is reported before the library is opened
+        if path != "-":
+            check_file(path)
 
     tagger = Tagger(taxonomy)
     settings = f"{options.format}:{options.include_replaced}"
