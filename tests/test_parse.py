@@ -259,3 +259,38 @@ def test_reading_a_file_in_small_blocks_changes_nothing(name: str, tmp_path, mon
     blocks = inputs.read_listing(str(crlf), ReadOptions()).records
     assert [r.with_changes(source="") for r in blocks] == [r.with_changes(source="") for r in whole]
     assert len(whole) >= 2
+
+
+SECOND_PARAGRAPH = "A second paragraph of the same abstract, long enough to be no title. " * 5
+
+
+@pytest.mark.parametrize("cut", [None, 2, 4])
+def test_a_second_abstract_paragraph_joins_the_paper_before_it(cut: int | None) -> None:
+    """Also when the paragraph starts a new block, after the paper became a record."""
+    from papertriage.parse import LineBlock, parse_blocks
+
+    lines = ["First Paper", ABSTRACT, SECOND_PARAGRAPH, "Second Paper", ABSTRACT]
+    blocks = [LineBlock(lines)] if cut is None else [LineBlock(lines[:cut]), LineBlock(lines[cut:])]
+    report = parse_blocks(blocks, format="hf", source="p.txt")
+    first, second = report.records
+    assert first.abstract == f"{ABSTRACT} {SECOND_PARAGRAPH.strip()}"
+    assert (first.title, first.position, first.id) == ("First Paper", 1, title_hash("First Paper"))
+    assert (second.title, second.position) == ("Second Paper", 2)
+    assert report.warnings == ["p.txt:3: joined a second abstract paragraph to the paper before it"]
+
+
+def test_irregular_spacing_is_normalised_in_whichever_block_it_is(tmp_path, monkeypatch) -> None:
+    """A file is read in blocks, each searched once for spacing that needs work: one run of
+    spaces or one tab anywhere, even split between two reads, still comes out normalised."""
+    import papertriage.inputs as inputs
+    from papertriage.readoptions import ReadOptions
+
+    papers = [(f"Paper {n} on things", f"{ABSTRACT} Number {n}.") for n in range(1, 6)]
+    papers[2] = ("Paper 3  on\tthings", f"{ABSTRACT}   Number 3.")
+    path = tmp_path / "spaced.txt"
+    path.write_text("".join(f"{title}\n{abstract}\n" for title, abstract in papers))
+    expected = [(" ".join(t.split()), " ".join(a.split())) for t, a in papers]
+    for chars in [*range(2, 60), 1 << 22]:
+        monkeypatch.setattr(inputs, "READ_CHARS", chars)
+        records = inputs.read_listing(str(path), ReadOptions()).records
+        assert [(r.title, r.abstract) for r in records] == expected, chars

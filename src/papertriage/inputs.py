@@ -14,7 +14,7 @@ from typing import TextIO
 
 from papertriage.errors import InputError
 from papertriage.models import Record
-from papertriage.parse import ParseReport, parse_lines
+from papertriage.parse import LineBlock, ParseReport, parse_blocks, parse_lines
 from papertriage.readoptions import ReadOptions
 
 BINARY_SNIFF_BYTES = 8192
@@ -90,8 +90,8 @@ def _parse_file(
     errors = "strict" if encoding.startswith("utf-8") else "replace"
     try:
         with open(path, encoding=encoding, errors=errors, newline=None) as handle:
-            return parse_lines(
-                _lines(handle),
+            return parse_blocks(
+                _blocks(handle),
                 options.format,
                 source=name,
                 include_replaced=options.include_replaced,
@@ -104,16 +104,21 @@ def _parse_file(
 READ_CHARS = 1 << 22  # text read at a time (4M characters)
 
 
-def _lines(handle: TextIO) -> Iterator[str]:
+def _blocks(handle: TextIO) -> Iterator[LineBlock]:
     """The lines of a text file without their line ends, read a large block at a time: one
-    split per block in C instead of the file object's work per line (a third of parsing)."""
+    split per block in C instead of the file object's work per line (a third of parsing).
+
+    Each block keeps the text it was split from, which still holds the unfinished last line:
+    copying the text without it would cost more than a search over it can save."""
     rest = ""
-    while block := handle.read(READ_CHARS):
-        lines = (rest + block).split("\n") if rest else block.split("\n")
+    while read := handle.read(READ_CHARS):
+        text = rest + read if rest else read
+        lines = text.split("\n")
         rest = lines.pop()
-        yield from lines
+        if lines:
+            yield LineBlock(lines, text)
     if rest:
-        yield rest
+        yield LineBlock([rest], rest)
 
 
 def check_file(path: str) -> None:

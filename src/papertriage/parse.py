@@ -13,12 +13,20 @@ from papertriage.errors import InputError, UsageError
 from papertriage.formats.arxiv_atom import parse_arxiv_atom
 from papertriage.formats.arxiv_email import parse_arxiv_email
 from papertriage.formats.arxiv_list import parse_arxiv_list
-from papertriage.formats.common import Lines, ParseReport
+from papertriage.formats.common import LineBlock, Lines, ParseReport
 from papertriage.formats.hf import is_sentence, looks_like_title, parse_hf
 from papertriage.formats.jsonfmt import parse_json, parse_jsonl
 from papertriage.models import Record
 
-__all__ = ["FORMATS", "ParseReport", "detect_format", "parse_lines", "parse_text"]
+__all__ = [
+    "FORMATS",
+    "LineBlock",
+    "ParseReport",
+    "detect_format",
+    "parse_blocks",
+    "parse_lines",
+    "parse_text",
+]
 
 FORMATS = ("hf", "arxiv-email", "arxiv-list", "arxiv-atom", "jsonl", "json")
 DETECT_LINES = 400  # detection looks at this many lines ...
@@ -73,6 +81,16 @@ def iter_lines(text: str) -> Iterator[str]:
         start = end + 1
 
 
+BLOCK_LINES = 4096  # lines per block when a listing arrives as loose lines
+
+
+def line_blocks(lines: Iterable[str]) -> Iterator[LineBlock]:
+    """Loose lines grouped into blocks, for parse_blocks."""
+    iterator = iter(lines)
+    while batch := list(islice(iterator, BLOCK_LINES)):
+        yield LineBlock(batch)
+
+
 def parse_lines(
     lines: Iterable[str],
     format: str = "auto",
@@ -86,12 +104,27 @@ def parse_lines(
 
     Raises InputError when the format cannot be detected or the input is malformed beyond repair.
     """
+    return parse_blocks(
+        line_blocks(lines), format, source=source, include_replaced=include_replaced, sink=sink
+    )
+
+
+def parse_blocks(
+    blocks: Iterable[LineBlock],
+    format: str = "auto",
+    *,
+    source: str = "<text>",
+    include_replaced: bool = False,
+    sink: Callable[[list[Record]], None] | None = None,
+) -> ParseReport:
+    """parse_lines for lines that come in blocks, as a file reader reads them."""
     if format != "auto" and format not in FORMATS:
         raise UsageError(f"unknown format {format!r}", hint=f"choose one of {', '.join(FORMATS)}")
-    iterator = iter(lines)
-    head = [line.rstrip("\r\n") for line in islice(iterator, DETECT_LINES)]
-    if head and head[0].startswith("\ufeff"):
-        head[0] = head[0][1:]
+    first, blocks = _first_blocks(iter(blocks))
+    head = [
+        line.rstrip("\r\n")
+        for line in islice(chain.from_iterable(block.lines for block in first), DETECT_LINES)
+    ]
     if not any(line.strip() for line in head):
         raise InputError(f"{source}: the input is empty", hint="give a listing with papers in it")
     if format == "auto":
@@ -103,11 +136,12 @@ def parse_lines(
             )
         format = detected
     report = ParseReport(source=source, format=format, sink=sink)
-    if format == "hf":  # strips its lines itself, a batch at a time
-        parse_hf(chain(head, iterator), report)
+    if format == "hf":  # strips its lines itself, a block at a time
+        parse_hf(blocks, report)
         report.finish()
         return report
-    numbered: Lines = enumerate(chain(head, map(str.rstrip, iterator, repeat("\r\n"))), start=1)
+    lines = chain.from_iterable(block.lines for block in blocks)
+    numbered: Lines = enumerate(map(str.rstrip, lines, repeat("\r\n")), start=1)
     if format == "arxiv-email":
         parse_arxiv_email(numbered, report, include_replaced=include_replaced)
     elif format == "arxiv-list":
@@ -120,6 +154,21 @@ def parse_lines(
         parse_json(numbered, report)
     report.finish()
     return report
+
+
+def _first_blocks(blocks: Iterator[LineBlock]) -> tuple[list[LineBlock], Iterator[LineBlock]]:
+    """The blocks holding the first DETECT_LINES lines (a byte-order mark taken off the first
+    line), and all the blocks again from the start."""
+    first: list[LineBlock] = []
+    count = 0
+    for block in blocks:
+        if not first and block.lines and block.lines[0].startswith("\ufeff"):
+            block = block._replace(lines=[block.lines[0][1:], *block.lines[1:]])
+        first.append(block)
+        count += len(block.lines)
+        if count >= DETECT_LINES:
+            break
+    return first, chain(first, blocks)
 
 
 def parse_text(

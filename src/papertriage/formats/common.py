@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import count
+from typing import NamedTuple
 
 from papertriage.models import Record, title_hash
 
@@ -13,6 +15,18 @@ _new_record = tuple.__new__
 
 SINK_BATCH = 20_000  # records handed to a ParseReport's sink at a time
 Lines = Iterator[tuple[int, str]]  # (1-based line number, text without the line end)
+
+
+class LineBlock(NamedTuple):
+    """Consecutive lines of a listing (without line ends), as a reader hands them over.
+
+    `text` is the text they were split from, when the reader has it: one search over it answers
+    questions about all the lines at once (it may run on past the last line, so such a search can
+    only err towards "maybe"). None means the lines are all there is.
+    """
+
+    lines: list[str]
+    text: str | None = None
 
 
 @dataclass
@@ -50,9 +64,10 @@ class ParseReport:
 
     def _hand_over(self) -> None:
         # All but the newest: a parser may still amend the record it added last.
-        batch, self.records = self.records[:-1], self.records[-1:]
-        self.handed_over += len(batch)
-        self.sink(batch)  # type: ignore[misc]
+        while len(self.records) > self.sink_batch:
+            batch, self.records = self.records[: self.sink_batch], self.records[self.sink_batch :]
+            self.handed_over += len(batch)
+            self.sink(batch)  # type: ignore[misc]
 
     def finish(self) -> None:
         """Hand the last records to the sink (parsers are done with them)."""
@@ -61,31 +76,34 @@ class ParseReport:
             self.handed_over += len(batch)
             self.sink(batch)
 
-    def add_normalized(self, title: str, abstract: str) -> Record:
-        """Add a record from title and abstract whose white space is already normalised."""
+    def add_papers(self, titles: list[str], abstracts: list[str]) -> None:
+        """Add records from titles and abstracts whose white space is already normalised."""
+        source = self.source
         # tuple.__new__ skips NamedTuple's Python-level constructor: this runs once per paper.
-        record = _new_record(
-            Record,
-            (
-                title_hash(title),
-                title,
-                abstract,
-                (),
-                None,
-                None,
-                (),
-                None,
-                self.source,
-                self.handed_over + len(self.records) + 1,
-                (),
-                None,
-            ),
+        self.records.extend(
+            [
+                _new_record(
+                    Record,
+                    (
+                        title_hash(title),
+                        title,
+                        abstract,
+                        (),
+                        None,
+                        None,
+                        (),
+                        None,
+                        source,
+                        at,
+                        (),
+                        None,
+                    ),
+                )
+                for at, title, abstract in zip(count(self.count + 1), titles, abstracts)
+            ]
         )
-        records = self.records  # `append`, spelt out: parsing adds one record per paper
-        records.append(record)
-        if self.sink is not None and len(records) > self.sink_batch:
+        if self.sink is not None and len(self.records) > self.sink_batch:
             self._hand_over()
-        return record
 
     def warn(self, line: int | None, message: str) -> None:
         where = f"{self.source}:{line}" if line else self.source
