@@ -294,3 +294,20 @@ def test_irregular_spacing_is_normalised_in_whichever_block_it_is(tmp_path, monk
         monkeypatch.setattr(inputs, "READ_CHARS", chars)
         records = inputs.read_listing(str(path), ReadOptions()).records
         assert [(r.title, r.abstract) for r in records] == expected, chars
+
+
+def test_parsing_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    assert gc.isenabled()
+    parse_text(f"A Paper Title\n{ABSTRACT}\n")
+    assert gc.isenabled()
+    with pytest.raises(InputError):
+        parse_text("just one short line")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_text(f"A Paper Title\n{ABSTRACT}\n")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
