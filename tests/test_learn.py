@@ -150,3 +150,16 @@ def test_rank_needs_exactly_one_way_to_rank(tmp_path: Path) -> None:
         "Error: rank needs --profile FILE, --like ID or --learned (one of them) "
         "(e.g. rank listing.txt --like 2303.08867)\n"
     )
+
+
+def test_a_judged_paper_is_not_ranked_under_another_id() -> None:
+    """A listing can know a library paper by its title only (a Hugging Face page has no arXiv
+    ids) or by its arXiv id under a reworded title: either way it was judged already."""
+    liked = Record.create(EXPERTS[0].title, EXPERTS[0].abstract, arxiv_id="2401.00001")
+    skipped = GRAPHS[0]
+    by_title = rec(liked.title.upper() + "!", liked.abstract)  # a title-hash id
+    by_arxiv = Record.create("Graph Networks for Molecules, revised", "", arxiv_id="2401.00002")
+    skipped = Record.create(skipped.title, skipped.abstract, arxiv_id="2401.00002")
+    assert by_title.id != liked.id and by_arxiv.title != skipped.title
+    ranked = rank_learned([by_title, by_arxiv, *CANDIDATES], [liked], [skipped], limit=None)
+    assert {h.record.title for h in ranked.hits} == {r.title for r in CANDIDATES}

@@ -20,7 +20,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from papertriage.errors import UsageError
-from papertriage.models import Record
+from papertriage.models import Record, normalize_title
 from papertriage.search import Hit
 from papertriage.tokens import content_words, tokenize
 
@@ -203,6 +203,21 @@ class LearnedRanking:
     reasons: dict[str, Reasons]  # paper id -> why it placed where it did
 
 
+class _Judged:
+    """The papers already labelled, recognised the way merging recognises the same paper."""
+
+    def __init__(self, records: Sequence[Record]) -> None:
+        self.ids = {r.id for r in records} | {r.arxiv_id for r in records if r.arxiv_id}
+        self.titles = {normalize_title(r.title) for r in records}
+
+    def holds(self, record: Record) -> bool:
+        return (
+            record.id in self.ids
+            or (record.arxiv_id is not None and record.arxiv_id in self.ids)
+            or normalize_title(record.title) in self.titles
+        )
+
+
 def rank_learned(
     candidates: Sequence[Record],
     positive: Sequence[Record],
@@ -212,10 +227,10 @@ def rank_learned(
 ) -> LearnedRanking:
     """Candidates ordered by what the liked and skipped papers teach (score, then id).
 
-    Papers among the positives or negatives are not ranked. Raises NothingToLearn without any
-    positive."""
-    labelled = {r.id for r in positive} | {r.id for r in negative}
-    others = [r for r in candidates if r.id not in labelled]
+    Papers among the positives or negatives are not ranked, also when a listing knows them under
+    another id (same arXiv id, or the same title). Raises NothingToLearn without any positive."""
+    judged = _Judged([*positive, *negative])
+    others = [r for r in candidates if not judged.holds(r)]
     seen: set[str] = set()
     corpus = []
     for record in [*positive, *negative, *others]:
