@@ -391,3 +391,54 @@ def test_add_of_a_missing_file_creates_no_library(tmp_path: Path) -> None:
 def test_a_directory_at_the_library_path_is_reported_as_such(tmp_path: Path) -> None:
     code, _, err = run("search", "pruning", "--db", str(tmp_path))
     assert code == 2 and "is a directory, not a library" in err
+
+
+def test_filter_and_export_on_the_library_read_only_the_papers_they_keep(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The index's topic bits and the reading state pick the papers; the result is the same as
+    filtering every record, in the order the library lists them."""
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(tmp_path / "lib.sqlite3"))
+    for listing in (EXAMPLE, GOLDEN / "arxiv-email.txt", GOLDEN / "hf-page.txt"):
+        assert run("add", str(listing), "-q")[0] == 0
+    library = Library(tmp_path / "lib.sqlite3")
+    everything = library.records()
+    gnn = [r.id for r in everything if "gnn" in r.tags][:3]
+    run("mark", *gnn[:2], "--status", "read", "-q")
+    run("mark", gnn[2], "--star", "-q")
+    read = {*gnn[:2]}
+
+    def expected(tags=(), not_tags=(), status=None, starred=False) -> list[str]:
+        return [
+            r.id
+            for r in everything
+            if set(tags) <= set(r.tags)
+            and not set(not_tags) & set(r.tags)
+            and (status is None or r.id in read)
+            and (not starred or r.id == gnn[2])
+        ]
+
+    def records_unread(self: Library) -> list[Record]:
+        raise AssertionError("read every record")
+
+    monkeypatch.setattr(Library, "records", records_unread)
+    cases = [
+        (["--tag", "moe"], expected(["moe"])),
+        (
+            ["--tag", "gnn", "--tag", "distributed-training"],
+            expected(["gnn", "distributed-training"]),
+        ),
+        (["--tag", "llm", "--not-tag", "moe"], expected(["llm"], ["moe"])),
+        (["--tag", "gnn", "--status", "read"], expected(["gnn"], status="read")),
+        (["--starred"], expected(starred=True)),
+    ]
+    for options, ids in cases:
+        assert len(ids) >= 1, options
+        code, out, err = run("filter", *options, "--format", "jsonl")
+        assert code == 0, err
+        assert [json.loads(line)["id"] for line in out.splitlines()] == ids, options
+        code, out, _ = run("export", *options, "--format", "jsonl", "-q")
+        assert [json.loads(line)["id"] for line in out.splitlines()] == ids, options
+    _, _, err = run("filter", "--tag", "moe")
+    assert f"{len(expected(['moe']))} of {len(everything)} papers kept" in err
+    assert run("filter", "--tag", "moe", "--not-tag", "moe", "-q")[0] == 1  # none kept: exit 1

@@ -384,6 +384,16 @@ class LibraryPostings:
             return np.zeros(self.size, dtype=bool)
         return (self.owners.tags[:, byte] & (0x80 >> bit)).astype(bool) & self.live
 
+    def select(self, tags: Sequence[str], not_tags: Sequence[str]) -> list[int]:
+        """Numbers of the papers searched that have every tag of `tags` and none of `not_tags`,
+        read from the topic bits alone."""
+        mask = self.live.copy()
+        for tag in tags:
+            mask &= self.tag_mask(tag)
+        for tag in not_tags:
+            mask &= ~self.tag_mask(tag)
+        return np.flatnonzero(mask).tolist()
+
     def tag_mask_at(self, tag: str, numbers: np.ndarray) -> np.ndarray:
         column = self._tag_columns.get(tag)
         if column is None:  # unpacked once per topic, then reused by every query

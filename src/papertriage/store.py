@@ -470,6 +470,22 @@ class Library:
             )
         return [Record.from_dict(json.loads(found[doc])) for doc in docs]
 
+    def records_in_order(self, docs: Iterable[int]) -> list[Record]:
+        """The records of papers numbered `docs`, in the order `records` lists them."""
+        db = self.connect()
+        wanted = list(docs)
+        rows: list[tuple[str, int, str]] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows.extend(
+                db.execute(
+                    f"SELECT first_seen, rowid, record FROM papers WHERE doc IN ({marks})", chunk
+                )
+            )
+        rows.sort()
+        return [Record.from_dict(json.loads(text)) for _, _, text in rows]
+
     def docs_in_state(self, statuses: Sequence[str], starred: bool) -> list[int]:
         """Numbers of the papers with one of `statuses` (any, if none) and starred if asked."""
         where, values = [], list(statuses)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
@@ -342,6 +342,72 @@ def library_index(library: object, env: Env, messages: Messages) -> object:
     from papertriage.libindex import LibraryPostings
 
     return LibraryPostings(library)  # type: ignore[arg-type]
+
+
+def searched_library(
+    env: Env,
+    db: str | None,
+    taxonomy: Taxonomy,
+    messages: Messages,
+    statuses: Sequence[str],
+    starred: bool,
+) -> tuple[object, object]:
+    """The library and its index (papertriage.libindex.LibraryPostings) restricted to the
+    reading state asked for, its tags those of `taxonomy`. Reads no record unless the taxonomy
+    changed since the library was tagged."""
+    check_statuses(statuses)
+    library = open_library(env, db)
+    if library.is_empty():  # type: ignore[attr-defined]
+        raise empty_library()
+    if library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
+        _retag(library, library.records(), taxonomy, messages, env)  # type: ignore[attr-defined]
+    postings = library_index(library, env, messages)
+    messages.info(f"{library.path}: {postings.count} papers in the library")  # type: ignore[attr-defined]
+    if statuses or starred:
+        postings.restrict(library.docs_in_state(statuses, starred))  # type: ignore[attr-defined]
+    return library, postings
+
+
+def library_selection(
+    env: Env,
+    db: str | None,
+    taxonomy: Taxonomy,
+    messages: Messages,
+    tags: Sequence[str],
+    not_tags: Sequence[str],
+    statuses: Sequence[str],
+    starred: bool,
+) -> tuple[list[Record], int]:
+    """The library's papers with every tag of `tags`, none of `not_tags` and the reading state
+    asked for (in the order first seen), and how many have that state. The index's topic bits
+    pick them, so only the papers selected are read."""
+    library, postings = searched_library(env, db, taxonomy, messages, statuses, starred)
+    docs = postings.select(tags, not_tags)  # type: ignore[attr-defined]
+    return library.records_in_order(docs), postings.count  # type: ignore[attr-defined]
+
+
+def selected_records(
+    files: list[str] | None,
+    input_format: InputFormat,
+    env: Env,
+    messages: Messages,
+    taxonomy: Taxonomy,
+    db: str | None,
+    tags: Sequence[str] | None,
+    not_tags: Sequence[str] | None,
+    statuses: Sequence[str] | None,
+    starred: bool,
+) -> tuple[list[Record], int]:
+    """The papers of the listings (or, without any, of the library) with the tags and reading
+    state asked for, and how many there were to choose from."""
+    use_library, piped = piped_input(files, env)
+    if use_library:
+        return library_selection(
+            env, db, taxonomy, messages, tags or (), not_tags or (), statuses or (), starred
+        )
+    records = read_inputs(files, input_format, False, env, messages, taxonomy, piped=piped)
+    records = _by_state(records, list(statuses or ()), starred, env, db)
+    return _with_tags(records, list(tags or ()), list(not_tags or ())), len(records)
 
 
 def empty_library() -> UsageError:

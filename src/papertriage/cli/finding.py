@@ -36,21 +36,17 @@ from papertriage.cli.app import (
     _by_state,
     _check_output_early,
     _check_tags,
-    _retag,
     _run,
-    _with_tags,
     _write_or_save,
     app,
-    check_statuses,
     emit_objects,
     emit_records,
-    empty_library,
-    library_index,
     load_topics,
-    open_library,
     piped_input,
     read_inputs,
     resolve_format,
+    searched_library,
+    selected_records,
     show,
 )
 
@@ -203,16 +199,15 @@ def filter_command(
             pattern = re.compile(match, re.IGNORECASE) if match else None
         except re.error as error:
             raise UsageError(f"--match: invalid regex {match!r}: {error}") from None
-        records = read_inputs(
-            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+        records, total = selected_records(
+            files, input_format, env, messages, taxonomy, db, tag, not_tag, status, starred
         )
-        records = _by_state(records, status, starred, env, db)
         kept = [
             r
-            for r in _with_tags(records, tag, not_tag)
+            for r in records
             if pattern is None or pattern.search(r.title) or pattern.search(r.abstract)
         ]
-        messages.info(f"{len(kept)} of {len(records)} papers kept")
+        messages.info(f"{len(kept)} of {total} papers kept")
         emit_records(kept, resolved, output, force, env)
         if not kept:
             raise typer.Exit(int(ExitCode.NO_RESULTS))
@@ -358,17 +353,8 @@ def _library_index(
     searches. Reads no record beyond those a search shows."""
     from papertriage.search import SearchIndex
 
-    check_statuses(statuses)
-    library = open_library(env, db)
-    if library.is_empty():  # type: ignore[attr-defined]
-        raise empty_library()
-    if library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
-        _retag(library, library.records(), taxonomy, messages, env)  # type: ignore[attr-defined]
-    postings = library_index(library, env, messages)
-    messages.info(f"{library.path}: {postings.count} papers in the library")  # type: ignore[attr-defined]
-    if statuses or starred:
-        postings.restrict(library.docs_in_state(statuses, starred))  # type: ignore[attr-defined]
-    return SearchIndex.with_arrays([], postings, taxonomy), postings.count
+    _, postings = searched_library(env, db, taxonomy, messages, statuses, starred)
+    return SearchIndex.with_arrays([], postings, taxonomy), postings.count  # type: ignore[attr-defined]
 
 
 def _search_index(

@@ -43,6 +43,7 @@ from papertriage.cli.app import (
     open_library,
     read_inputs,
     resolve_format,
+    selected_records,
     show,
 )
 from papertriage.errors import ExitCode, UsageError
@@ -415,16 +416,20 @@ def export(
         _check_output_early(output, force)
         taxonomy = load_topics(topics, env)
         _check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
-        records = read_inputs(
-            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
-        )
-        if query:
+        statuses = [s.value for s in status or ()]
+        if query:  # searched among every paper first, as `search` would, then filtered
             from papertriage.search import SearchIndex
 
+            records = read_inputs(
+                files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+            )
             hits = SearchIndex.build(records, taxonomy).search(query, limit=None)
-            records = [hit.record for hit in hits]
-        records = _with_tags(records, tag, not_tag)
-        records = _by_state(records, [s.value for s in status or ()], starred, env, db)
+            records = _with_tags([hit.record for hit in hits], tag, not_tag)
+            records = _by_state(records, statuses, starred, env, db)
+        else:
+            records, _ = selected_records(
+                files, input_format, env, messages, taxonomy, db, tag, not_tag, statuses, starred
+            )
         states = open_library(env, db).states()  # type: ignore[attr-defined]
         items = [
             exporting.Item(record, *states.get(record.id, (None, False, ()))) for record in records
