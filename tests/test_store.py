@@ -442,3 +442,73 @@ def test_filter_and_export_on_the_library_read_only_the_papers_they_keep(
     _, _, err = run("filter", "--tag", "moe")
     assert f"{len(expected(['moe']))} of {len(everything)} papers kept" in err
     assert run("filter", "--tag", "moe", "--not-tag", "moe", "-q")[0] == 1  # none kept: exit 1
+
+
+def test_adding_a_listing_again_tags_only_what_is_new_or_richer(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import papertriage.formats.common as common
+    from papertriage.tag import Tagger
+
+    tagged: list[str] = []
+    real_start = Tagger.start
+
+    def counting_start(self: Tagger, records: list[Record], **options: object) -> object:
+        tagged.extend(r.title for r in records)
+        return real_start(self, records, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Tagger, "start", counting_start)
+    monkeypatch.setattr(
+        common, "SINK_BATCH", 50
+    )  # several batches, stored while the next is tagged
+    db = tmp_path / "lib.sqlite3"
+    assert run("add", str(EXAMPLE), "--db", str(db), "-q")[0] == 0
+    assert len(tagged) == 259
+    library = Library(db)
+    stored, segments = library.records(), library.segment_rows()
+
+    tagged.clear()
+    code, _, err = run("add", str(EXAMPLE), "--db", str(db))
+    assert code == 0 and "0 new, 0 updated, 259 unchanged" in err
+    assert tagged == []  # nothing to tag: every paper is stored as it is
+    assert library.records() == stored and library.segment_rows() == segments
+
+    known, richer = stored[3], stored[7]
+    mixed = [
+        Record.create(known.title, known.abstract),  # as stored: not tagged again
+        Record.create(richer.title, richer.abstract, arxiv_id="2411.00007", authors=["A. Author"]),
+        Record.create("A Paper Nobody Has Seen", "Its abstract says something new entirely."),
+    ]
+    mixed = [r.with_changes(source="mixed.jsonl", position=n) for n, r in enumerate(mixed, 1)]
+    listing = tmp_path / "mixed.jsonl"
+    listing.write_text("".join(jsonl_lines(mixed)))
+    code, _, err = run("add", str(listing), "--db", str(db))
+    assert code == 0 and "1 new, 1 updated, 1 unchanged" in err
+    assert tagged == [richer.title, "A Paper Nobody Has Seen"]
+    assert library.entry(richer.id).record.authors == ("A. Author",)
+    assert library.entry(richer.id).record.tags == richer.tags  # tagged again, same text
+    assert [source for source, *_ in library.entry(known.id).sources] == [
+        str(EXAMPLE),
+        "mixed.jsonl",
+    ]
+
+
+def test_a_paper_made_richer_then_seen_again_as_before_in_one_add_stays_richer(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The plain copy in a later batch is judged against the paper as the earlier batch left
+    it, even though it was checked while that batch was still being stored."""
+    import papertriage.formats.common as common
+
+    monkeypatch.setattr(common, "SINK_BATCH", 50)
+    db = tmp_path / "lib.sqlite3"
+    run("add", str(EXAMPLE), "--db", str(db), "-q")
+    library = Library(db)
+    stored = library.records()
+    paper = stored[0]
+    richer = Record.create(paper.title, paper.abstract, arxiv_id="2411.00001", authors=["B. C."])
+    listing = tmp_path / "again.jsonl"
+    listing.write_text("".join(jsonl_lines([richer, *stored[1:120], paper])))
+    code, _, err = run("add", str(listing), "--db", str(db))
+    assert code == 0 and "0 new, 1 updated, 120 unchanged" in err
+    assert library.entry(paper.id).record.authors == ("B. C.",)

@@ -138,11 +138,9 @@ class MergeIndex:
     def find(self, record: Record, title: str | None = None) -> str | None:
         """The key of the paper `record` duplicates, or None (`title`: its normalised title,
         when the caller has it already)."""
-        if record.arxiv_id and record.arxiv_id.lower() in self.by_arxiv:
-            return self.by_arxiv[record.arxiv_id.lower()]
         if title is None:
             title = normalize_title(record.title)
-        found = self.by_title.get(title)
+        found = self.find_exact(record, title)
         if found is not None:
             return found
         for block in _blocks(title):
@@ -155,6 +153,13 @@ class MergeIndex:
                 if near_identical(title, other_title):
                     return key
         return None
+
+    def find_exact(self, record: Record, title: str) -> str | None:
+        """The key of the paper with `record`'s arXiv id or normalised `title`, or None: what
+        `find` answers without comparing titles for near-identity."""
+        if record.arxiv_id and record.arxiv_id.lower() in self.by_arxiv:
+            return self.by_arxiv[record.arxiv_id.lower()]
+        return self.by_title.get(title)
 
 
 def near_identical(title: str, other: str) -> bool:

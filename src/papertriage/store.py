@@ -649,6 +649,7 @@ class _Adding:
         self.stored_ids: dict[str, str] = {}  # record id -> id in the library
         self.progress: Callable[[int], None] | None = None
         self.segment: SegmentBuilder | None = None  # postings not stored yet
+        self.prefetched: dict[str, tuple[int, Record]] = {}  # read by unchanged_places
 
     @classmethod
     def start(
@@ -686,6 +687,38 @@ class _Adding:
         if self.segment is not None and len(self.segment):
             _write_segment(self.db, self.segment.build())
         self.segment = None
+
+    def unchanged_places(self, records: Sequence[Record]) -> list[int]:
+        """Places of the records (untagged) that add nothing to a paper stored before this add:
+        the same arXiv id or normalised title, nothing richer, no field it lacks. Adding them
+        changes nothing whatever their tags would be, so they need no tagging."""
+        matched: dict[int, str] = {}
+        for place, record in enumerate(records):
+            paper_id = self.index.find_exact(record, normalize_title(record.title))
+            if paper_id is not None:
+                matched[place] = paper_id
+        stored = self._read(set(matched.values()))
+        places = []
+        for place, paper_id in matched.items():
+            entry = stored.get(paper_id)
+            if entry is None or entry[0] >= self.first_new_doc:  # new in this add
+                continue
+            before = entry[1]
+            if combine(before, records[place]).with_changes(id=before.id) == before:
+                places.append(place)
+                self.prefetched[paper_id] = entry  # add() reads it from here
+        return places
+
+    def _read(self, paper_ids: set[str]) -> dict[str, tuple[int, Record]]:
+        wanted, found = list(paper_ids), {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for paper_id, doc, text in self.db.execute(
+                f"SELECT id, doc, record FROM papers WHERE id IN ({marks})", chunk
+            ):
+                found[paper_id] = (int(doc), Record.from_dict(json.loads(text)))
+        return found
 
     def add(self, records: Sequence[Record], postings: PostingsPart | None = None) -> None:
         """Merge one batch: insert, update, and index what changed. `postings`, when given,
@@ -737,6 +770,7 @@ class _Adding:
                         if doc < self.first_new_doc:  # not new in this add
                             self.updated += 1
                     changed[paper_id] = (doc, merged)
+                    self.prefetched.pop(paper_id, None)  # no longer what is stored
                     fresh.pop(paper_id, None)  # its text changed: tokenised afresh
                     self.index.add_keys(paper_id, merged_title, merged.arxiv_id)
                 else:
@@ -790,6 +824,8 @@ class _Adding:
             self._store_segment()
 
     def _stored(self, paper_id: str) -> tuple[int, Record]:
+        if paper_id in self.prefetched:
+            return self.prefetched.pop(paper_id)
         row = self.db.execute("SELECT doc, record FROM papers WHERE id = ?", (paper_id,)).fetchone()
         return int(row[0]), Record.from_dict(json.loads(row[1]))
 

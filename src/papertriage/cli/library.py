@@ -160,9 +160,17 @@ class _TagThenStore:
         self.pending: TagJob | None = None
 
     def feed(self, batch: list[Record]) -> None:
+        # Papers the library holds as they are (a listing added again) are stored untagged:
+        # tagging them would change nothing.
+        known = set(self.adding.unchanged_places(batch))  # type: ignore[attr-defined]
+        if known:
+            unchanged = [record for place, record in enumerate(batch) if place in known]
+            batch = [record for place, record in enumerate(batch) if place not in known]
         started = self.tagger.start(batch)  # type: ignore[attr-defined]
         try:
             self.flush()
+            if known:
+                self.adding.add(unchanged)  # type: ignore[attr-defined]
         except BaseException:
             started.close()
             raise
