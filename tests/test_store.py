@@ -512,3 +512,28 @@ def test_a_paper_made_richer_then_seen_again_as_before_in_one_add_stays_richer(
     code, _, err = run("add", str(listing), "--db", str(db))
     assert code == 0 and "0 new, 1 updated, 120 unchanged" in err
     assert library.entry(paper.id).record.authors == ("B. C.",)
+
+
+def test_export_search_on_the_library_uses_its_index_and_answers_as_the_listing(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(tmp_path / "lib.sqlite3"))
+    run("add", str(EXAMPLE), "-q")
+    expected = {}
+    for query in ("mixture of experts", "graph nets", "pruning -llm"):
+        _, out, _ = run("export", str(EXAMPLE), "--search", query, "--format", "jsonl", "-q")
+        expected[query] = [json.loads(line)["id"] for line in out.splitlines()]
+
+    def records_unread(self: Library) -> list[Record]:
+        raise AssertionError("read every record")
+
+    monkeypatch.setattr(Library, "records", records_unread)
+    for query, ids in expected.items():
+        code, out, _ = run("export", "--search", query, "--format", "jsonl", "-q")
+        assert code == 0 and len(ids) >= 5, query
+        assert [json.loads(line)["id"] for line in out.splitlines()] == ids, query
+    _, out, _ = run("export", "--search", "graph", "--tag", "distributed-training", "-f", "jsonl")
+    [paper] = [json.loads(line) for line in out.splitlines()]
+    assert {"gnn", "distributed-training"} <= set(paper["tags"]) and paper["id"] in expected[
+        "graph nets"
+    ]

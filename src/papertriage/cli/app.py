@@ -368,6 +368,22 @@ def searched_library(
     return library, postings
 
 
+def library_search_index(
+    env: Env,
+    db: str | None,
+    taxonomy: Taxonomy,
+    messages: Messages,
+    statuses: Sequence[str],
+    starred: bool,
+) -> tuple[object, int]:
+    """A SearchIndex over the library's own index (stored in it, nothing rebuilt), and how many
+    papers it searches. Reads no record beyond those a search shows."""
+    from papertriage.search import SearchIndex
+
+    _, postings = searched_library(env, db, taxonomy, messages, statuses, starred)
+    return SearchIndex.with_arrays([], postings, taxonomy), postings.count  # type: ignore[arg-type, attr-defined]
+
+
 def library_selection(
     env: Env,
     db: str | None,

@@ -41,11 +41,11 @@ from papertriage.cli.app import (
     app,
     emit_objects,
     emit_records,
+    library_search_index,
     load_topics,
     piped_input,
     read_inputs,
     resolve_format,
-    searched_library,
     selected_records,
     show,
 )
@@ -103,7 +103,7 @@ def search(
         taxonomy = load_topics(topics, env)
         use_library, piped = piped_input(files, env)
         if use_library:
-            index, total = _library_index(env, db, taxonomy, messages, status or [], starred)
+            index, total = library_search_index(env, db, taxonomy, messages, status or [], starred)
         else:
             entries: list[str] = []
             records = read_inputs(
@@ -339,22 +339,6 @@ def similar(
         )
 
     _run(body)
-
-
-def _library_index(
-    env: Env,
-    db: str | None,
-    taxonomy: Taxonomy,
-    messages: Messages,
-    statuses: list[str],
-    starred: bool,
-) -> tuple[object, int]:
-    """The library's own search index (stored in it, nothing rebuilt), and how many papers it
-    searches. Reads no record beyond those a search shows."""
-    from papertriage.search import SearchIndex
-
-    _, postings = searched_library(env, db, taxonomy, messages, statuses, starred)
-    return SearchIndex.with_arrays([], postings, taxonomy), postings.count  # type: ignore[attr-defined]
 
 
 def _search_index(

@@ -39,8 +39,10 @@ from papertriage.cli.app import (
     app,
     emit_objects,
     emit_records,
+    library_search_index,
     load_topics,
     open_library,
+    piped_input,
     read_inputs,
     resolve_format,
     selected_records,
@@ -428,10 +430,15 @@ def export(
         if query:  # searched among every paper first, as `search` would, then filtered
             from papertriage.search import SearchIndex
 
-            records = read_inputs(
-                files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
-            )
-            hits = SearchIndex.build(records, taxonomy).search(query, limit=None)
+            use_library, piped = piped_input(files, env)
+            if use_library:
+                index, _ = library_search_index(env, db, taxonomy, messages, (), False)
+            else:
+                listed = read_inputs(
+                    files, input_format, False, env, messages, taxonomy, piped=piped
+                )
+                index = SearchIndex.build(listed, taxonomy)
+            hits = index.search(query, limit=None)  # type: ignore[attr-defined]
             records = _with_tags([hit.record for hit in hits], tag, not_tag)
             records = _by_state(records, statuses, starred, env, db)
         else:
