@@ -33,7 +33,6 @@ from papertriage.cli.app import (
     StatusFilterOpt,
     TagOpt,
     TopicsOpt,
-    _by_state,
     _check_output_early,
     _check_tags,
     _run,
@@ -41,13 +40,16 @@ from papertriage.cli.app import (
     app,
     emit_objects,
     emit_records,
-    library_search_index,
     load_topics,
+    resolve_format,
+    show,
+)
+from papertriage.cli.sources import (
+    by_state,
+    library_search_index,
     piped_input,
     read_inputs,
-    resolve_format,
     selected_records,
-    show,
 )
 
 
@@ -109,7 +111,7 @@ def search(
             records = read_inputs(
                 files, input_format, False, env, messages, taxonomy, entries, piped=piped
             )
-            records = _by_state(records, status, starred, env, db)
+            records = by_state(records, status, starred, env, db)
             cached = entries if not (status or starred) else []  # cached: whole files only
             index, total = _search_index(records, taxonomy, cached, env), len(records)
         hits = index.search(  # type: ignore[attr-defined]

@@ -26,9 +26,11 @@ from papertriage.cli.app import (
     app,
     emit_objects,
     load_topics,
+    show,
+)
+from papertriage.cli.sources import (
     open_library,
     read_inputs,
-    show,
 )
 from papertriage.errors import UsageError
 from papertriage.models import Record

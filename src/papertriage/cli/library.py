@@ -26,27 +26,29 @@ from papertriage.cli.app import (
     ReplacedOpt,
     TagOpt,
     TopicsOpt,
-    _by_state,
     _check_output_early,
     _check_tags,
-    _exported_states,
     _progress,
-    _report_parse,
-    _retag,
     _run,
-    _with_tags,
     _write_or_save,
     app,
     emit_objects,
     emit_records,
-    library_search_index,
     load_topics,
+    resolve_format,
+    show,
+)
+from papertriage.cli.sources import (
+    by_state,
+    exported_states,
+    library_search_index,
     open_library,
     piped_input,
     read_inputs,
-    resolve_format,
+    report_parse,
+    retag_library,
     selected_records,
-    show,
+    with_tags,
 )
 from papertriage.errors import ExitCode, UsageError
 from papertriage.readoptions import ReadOptions
@@ -83,10 +85,10 @@ def add(
         taxonomy = load_topics(topics, env)
         stored = library.taxonomy_hash()  # type: ignore[attr-defined]
         if stored is not None and stored != taxonomy.content_hash():
-            _retag(library, library.records(), taxonomy, messages, env)  # type: ignore[attr-defined]
+            retag_library(library, library.records(), taxonomy, messages, env)  # type: ignore[attr-defined]
         options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
         result = _add_listings(library, files or ["-"], options, taxonomy, env, messages)
-        states = _exported_states(files or [])
+        states = exported_states(files or [])
         if states:  # an export of a library: bring its reading state along
             library.restore_state(  # type: ignore[attr-defined]
                 {
@@ -149,7 +151,7 @@ def _add_listings(
         if isinstance(item, str):
             messages.info(item)
         else:
-            _report_parse(item, messages)
+            report_parse(item, messages)
     return adding.result()  # type: ignore[no-any-return]
 
 
@@ -358,7 +360,7 @@ def retag(
         records = library.records()  # type: ignore[attr-defined]
         if not records:
             raise UsageError("the library is empty", hint="add a listing first")
-        _retag(library, records, load_topics(topics, env), messages, env)
+        retag_library(library, records, load_topics(topics, env), messages, env)
 
     _run(body)
 
@@ -439,8 +441,8 @@ def export(
                 )
                 index = SearchIndex.build(listed, taxonomy)
             hits = index.search(query, limit=None)  # type: ignore[attr-defined]
-            records = _with_tags([hit.record for hit in hits], tag, not_tag)
-            records = _by_state(records, statuses, starred, env, db)
+            records = with_tags([hit.record for hit in hits], tag, not_tag)
+            records = by_state(records, statuses, starred, env, db)
         else:
             records, _ = selected_records(
                 files, input_format, env, messages, taxonomy, db, tag, not_tag, statuses, starred

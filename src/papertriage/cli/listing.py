@@ -28,14 +28,16 @@ from papertriage.cli.app import (
     app,
     emit_objects,
     emit_records,
-    library_index,
     load_topics,
-    open_library,
-    read_inputs,
     resolve_format,
     show,
 )
 from papertriage.cli.learning import Strategy
+from papertriage.cli.sources import (
+    library_index,
+    open_library,
+    read_inputs,
+)
 from papertriage.errors import UsageError
 
 if TYPE_CHECKING:
