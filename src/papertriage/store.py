@@ -460,30 +460,15 @@ class Library:
 
     def records_by_doc(self, docs: list[int]) -> list[Record]:
         """The records of papers numbered `docs`, in that order."""
-        db = self.connect()
-        found: dict[int, str] = {}
-        for start in range(0, len(docs), 500):
-            chunk = docs[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                db.execute(f"SELECT doc, record FROM papers WHERE doc IN ({marks})", chunk)
-            )
+        found = dict(
+            _rows_in(self.connect(), "SELECT doc, record FROM papers WHERE doc IN ({})", docs)
+        )
         return [Record.from_dict(json.loads(found[doc])) for doc in docs]
 
     def records_in_order(self, docs: Iterable[int]) -> list[Record]:
         """The records of papers numbered `docs`, in the order `records` lists them."""
-        db = self.connect()
-        wanted = list(docs)
-        rows: list[tuple[str, int, str]] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows.extend(
-                db.execute(
-                    f"SELECT first_seen, rowid, record FROM papers WHERE doc IN ({marks})", chunk
-                )
-            )
-        rows.sort()
+        query = "SELECT first_seen, rowid, record FROM papers WHERE doc IN ({})"
+        rows = sorted(_rows_in(self.connect(), query, list(docs)))
         return [Record.from_dict(json.loads(text)) for _, _, text in rows]
 
     def docs_in_state(self, statuses: Sequence[str], starred: bool) -> list[int]:
@@ -710,15 +695,11 @@ class _Adding:
         return places
 
     def _read(self, paper_ids: set[str]) -> dict[str, tuple[int, Record]]:
-        wanted, found = list(paper_ids), {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for paper_id, doc, text in self.db.execute(
-                f"SELECT id, doc, record FROM papers WHERE id IN ({marks})", chunk
-            ):
-                found[paper_id] = (int(doc), Record.from_dict(json.loads(text)))
-        return found
+        query = "SELECT id, doc, record FROM papers WHERE id IN ({})"
+        return {
+            paper_id: (int(doc), Record.from_dict(json.loads(text)))
+            for paper_id, doc, text in _rows_in(self.db, query, list(paper_ids))
+        }
 
     def add(self, records: Sequence[Record], postings: PostingsPart | None = None) -> None:
         """Merge one batch: insert, update, and index what changed. `postings`, when given,
@@ -944,6 +925,16 @@ def _bump_version(db: sqlite3.Connection) -> None:
         "INSERT INTO meta (key, value) VALUES ('version', '1') ON CONFLICT (key) "
         "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
     )
+
+
+IN_CHUNK = 500  # values per "IN (...)" query, well under SQLite's limit on bound variables
+
+
+def _rows_in(db: sqlite3.Connection, query: str, values: Sequence[object]) -> Iterator[tuple]:
+    """The rows of `query`, whose one "IN ({})" is given `values`, a chunk of them at a time."""
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
+        yield from db.execute(query.format(",".join("?" * len(chunk))), chunk)
 
 
 def _json(record: Record) -> str:
