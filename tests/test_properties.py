@@ -86,3 +86,42 @@ def test_title_hash_fast_path_agrees_with_normalize_title(text: str) -> None:
 
     expected = hashlib.sha1(normalize_title(text).encode("utf-8")).hexdigest()[:12]
     assert title_hash(text) == expected
+
+
+spacing = st.sampled_from([" ", "  ", "\t", " \u00a0", "   "])
+spaced_words = st.lists(word, min_size=2, max_size=14).flatmap(
+    lambda ws: st.lists(spacing, min_size=len(ws) - 1, max_size=len(ws) - 1).map(
+        lambda gaps: ws[0] + "".join(gap + w for gap, w in zip(gaps, ws[1:], strict=True))
+    )
+)
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(spaced_words, abstract), min_size=1, max_size=6),
+    st.integers(min_value=2, max_value=300),
+)
+def test_reading_a_file_in_blocks_parses_as_the_whole_text(
+    papers: list[tuple[str, str]], read_chars: int
+) -> None:
+    """Files are read a block at a time and each block's text is searched once for spacing to
+    normalise: any read size gives the records of parsing the text whole."""
+    import os
+    import tempfile
+
+    import papertriage.inputs as inputs
+    from papertriage.readoptions import ReadOptions
+
+    text = "".join(f"{t}\n{a}\n" for t, a in papers)
+    whole = parse_text(text, format="hf", source="f")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "f")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        saved, inputs.READ_CHARS = inputs.READ_CHARS, read_chars
+        try:
+            read = inputs.read_listing(path, ReadOptions(format="hf")).records
+        finally:
+            inputs.READ_CHARS = saved
+    assert [r.with_changes(source="f") for r in read] == whole
+    assert all("  " not in r.title and "\t" not in r.title for r in whole)
