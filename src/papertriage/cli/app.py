@@ -227,7 +227,17 @@ def _quiet_broken_pipe() -> NoReturn:
     raise typer.Exit(int(ExitCode.OK))
 
 
-def resolve_format(fmt: OutputFormat, *, json_flag: bool, output: str | None, env: Env) -> str:
+def resolve_format(
+    fmt: OutputFormat, *, json_flag: bool, output: str | None, env: Env, force: bool = False
+) -> str:
+    """The format to write, from the options, the output file's suffix and the terminal; an
+    output file that exists (without `force`) is refused here, before any work is done."""
+    resolved = _format_for(fmt, json_flag=json_flag, output=output, env=env)
+    _check_output_early(output, force)
+    return resolved
+
+
+def _format_for(fmt: OutputFormat, *, json_flag: bool, output: str | None, env: Env) -> str:
     if json_flag:
         if fmt not in (OutputFormat.auto, OutputFormat.json):
             raise UsageError("--json and --format disagree", hint="give only one of them")

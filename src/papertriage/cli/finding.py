@@ -33,7 +33,6 @@ from papertriage.cli.app import (
     StatusFilterOpt,
     TagOpt,
     TopicsOpt,
-    _check_output_early,
     _check_tags,
     _run,
     _write_or_save,
@@ -100,8 +99,7 @@ def search(
 
         messages = Messages(env)
         parsed = parse_query(query)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
-        _check_output_early(output, force)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
         taxonomy = load_topics(topics, env)
         use_library, piped = piped_input(files, env)
         if use_library:
@@ -193,8 +191,7 @@ def filter_command(
         import re
 
         messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
-        _check_output_early(output, force)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
         taxonomy = load_topics(topics, env)
         _check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
         try:
@@ -279,8 +276,7 @@ def rank(
                 "rank needs --profile FILE, --like ID or --learned (one of them)",
                 hint="e.g. rank listing.txt --like 2303.08867",
             )
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
-        _check_output_early(output, force)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
         taxonomy = load_topics(topics, env)
         chosen = ranking.load_profile(profile, taxonomy.ids) if profile else None
         records = read_inputs(
@@ -328,8 +324,7 @@ def similar(
         from papertriage import rank as ranking
 
         messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
-        _check_output_early(output, force)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
         taxonomy = load_topics(topics, env)
         records = read_inputs(
             files, input_format, False, env, messages, taxonomy, db=db, library_ok=True

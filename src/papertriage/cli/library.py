@@ -306,8 +306,7 @@ def new(
 
     def body() -> None:
         messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
-        _check_output_early(output, force)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
         taxonomy = load_topics(topics, env)
         records = read_inputs(files, input_format, False, env, messages, taxonomy)
         fresh = open_library(env, db).unknown(records)  # type: ignore[attr-defined]

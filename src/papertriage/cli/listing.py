@@ -23,7 +23,6 @@ from papertriage.cli.app import (
     QuietOpt,
     ReplacedOpt,
     TopicsOpt,
-    _check_output_early,
     _run,
     app,
     emit_objects,
@@ -63,8 +62,7 @@ def parse(
 
     def body() -> None:
         messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
-        _check_output_early(output, force)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
         records = read_inputs(files, input_format, include_replaced, env, messages)
         emit_records(records, resolved, output, force, env)
 
@@ -94,8 +92,7 @@ def tag(
 
     def body() -> None:
         messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env)
-        _check_output_early(output, force)
+        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
         taxonomy = load_topics(topics, env)
         tagged = read_inputs(files, input_format, include_replaced, env, messages, taxonomy)
         messages.info(
