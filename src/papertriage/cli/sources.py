@@ -96,14 +96,25 @@ def open_library(env: Env, db: str | None) -> object:
 def _library_records(
     env: Env, db: str | None, messages: Messages, taxonomy: Taxonomy | None = None
 ) -> list[Record]:
-    library = open_library(env, db)
-    records = library.records()  # type: ignore[attr-defined]
-    if not records:
-        raise empty_library()
-    if taxonomy is not None and library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
-        records = retag_library(library, records, taxonomy, messages, env)
+    library, records = _current_library(env, db, taxonomy, messages)
+    if records is None:
+        records = library.records()  # type: ignore[attr-defined]
     messages.info(f"{library.path}: {len(records)} papers in the library")  # type: ignore[attr-defined]
     return records
+
+
+def _current_library(
+    env: Env, db: str | None, taxonomy: Taxonomy | None, messages: Messages
+) -> tuple[object, list[Record] | None]:
+    """The library, refused when empty, its tags those of `taxonomy`: re-tagged first if the
+    taxonomy changed since, and then also its records (the caller need not read them again)."""
+    library = open_library(env, db)
+    if library.is_empty():  # type: ignore[attr-defined]
+        raise empty_library()
+    if taxonomy is not None and library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
+        records = library.records()  # type: ignore[attr-defined]
+        return library, retag_library(library, records, taxonomy, messages, env)
+    return library, None
 
 
 def library_index(library: object, env: Env, messages: Messages) -> object:
@@ -130,11 +141,7 @@ def searched_library(
     reading state asked for, its tags those of `taxonomy`. Reads no record unless the taxonomy
     changed since the library was tagged."""
     check_statuses(statuses)
-    library = open_library(env, db)
-    if library.is_empty():  # type: ignore[attr-defined]
-        raise empty_library()
-    if library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
-        retag_library(library, library.records(), taxonomy, messages, env)  # type: ignore[attr-defined]
+    library, _ = _current_library(env, db, taxonomy, messages)
     postings = library_index(library, env, messages)
     messages.info(f"{library.path}: {postings.count} papers in the library")  # type: ignore[attr-defined]
     if statuses or starred:
