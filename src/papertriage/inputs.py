@@ -1,7 +1,8 @@
 """Read listings from files or standard input, turning every way they can be unreadable into an
 InputError that names the file and says what to do.
 
-Files are read line by line rather than whole, so a large listing never sits in memory twice.
+Files are read a block of 4M characters at a time rather than whole, so a large listing never sits
+in memory twice.
 """
 
 from __future__ import annotations

@@ -419,9 +419,6 @@ class LibraryVocabulary:
     def __contains__(self, term: object) -> bool:
         return isinstance(term, str) and self.rows.has_term(term)
 
-    def get(self, term: str, default: object = None) -> object:
-        return () if term in self else default
-
     def candidates(self, first: str, shortest: int, longest: int) -> list[str]:
         """Terms starting with `first` whose length is within [shortest, longest]."""
         terms = [t for t in self.rows.terms_like(first, shortest, longest) if not t.isdigit()]

@@ -124,9 +124,6 @@ class MergeIndex:
         self.by_title: dict[str, str] = {}
         self.blocks: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
 
-    def add(self, key: str, record: Record) -> None:
-        self.add_keys(key, normalize_title(record.title), record.arxiv_id)
-
     def add_keys(self, key: str, title: str, arxiv_id: str | None) -> None:
         """Know a paper by its normalised title and arXiv id alone (what the library stores)."""
         if arxiv_id:
