@@ -349,17 +349,7 @@ class Library:
 
     def taxonomy_hash(self) -> str | None:
         """The content hash of the taxonomy the stored tags come from."""
-        if not self.exists():
-            return None
-        row = self.connect().execute("SELECT value FROM meta WHERE key = 'taxonomy'").fetchone()
-        return str(row[0]) if row else None
-
-    def version(self) -> int:
-        """A number that changes whenever the papers change (not their reading state)."""
-        if not self.exists():
-            return 0
-        row = self.connect().execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        return int(row[0]) if row else 0
+        return _meta(self.connect(), "taxonomy") if self.exists() else None
 
     def set_tags(self, records: Sequence[Record], taxonomy_hash: str) -> int:
         """Store new tags for papers already in the library (one transaction); the count."""
@@ -634,7 +624,7 @@ class _Adding:
         self.stored_ids: dict[str, str] = {}  # record id -> id in the library
         self.progress: Callable[[int], None] | None = None
         self.segment: SegmentBuilder | None = None  # postings not stored yet
-        self.prefetched: dict[str, tuple[int, Record]] = {}  # read by unchanged_places
+        self.prefetched: dict[str, tuple[int, Record]] = {}  # stored papers read ahead
 
     @classmethod
     def start(
@@ -677,22 +667,28 @@ class _Adding:
         """Places of the records (untagged) that add nothing to a paper stored before this add:
         the same arXiv id or normalised title, nothing richer, no field it lacks. Adding them
         changes nothing whatever their tags would be, so they need no tagging."""
+        places = []
+        for place, paper_id in self._prefetch(records).items():
+            doc, before = self.prefetched[paper_id]
+            if doc < self.first_new_doc and (
+                combine(before, records[place]).with_changes(id=before.id) == before
+            ):
+                places.append(place)
+        return places
+
+    def _prefetch(self, records: Sequence[Record], titles: Sequence[str] = ()) -> dict[int, str]:
+        """Read in one go the stored papers that `records` match exactly (arXiv id or
+        normalised title, `titles` if known), so merging them needs no query each; returns
+        place -> paper id. Entries are used once (see _stored) and dropped when a paper changes."""
         matched: dict[int, str] = {}
         for place, record in enumerate(records):
-            paper_id = self.index.find_exact(record, normalize_title(record.title))
+            title = titles[place] if titles else normalize_title(record.title)
+            paper_id = self.index.find_exact(record, title)
             if paper_id is not None:
                 matched[place] = paper_id
-        stored = self._read(set(matched.values()))
-        places = []
-        for place, paper_id in matched.items():
-            entry = stored.get(paper_id)
-            if entry is None or entry[0] >= self.first_new_doc:  # new in this add
-                continue
-            before = entry[1]
-            if combine(before, records[place]).with_changes(id=before.id) == before:
-                places.append(place)
-                self.prefetched[paper_id] = entry  # add() reads it from here
-        return places
+        missing = {paper_id for paper_id in matched.values() if paper_id not in self.prefetched}
+        self.prefetched.update(self._read(missing))
+        return matched
 
     def _read(self, paper_ids: set[str]) -> dict[str, tuple[int, Record]]:
         query = "SELECT id, doc, record FROM papers WHERE id IN ({})"
@@ -709,9 +705,10 @@ class _Adding:
         fresh: dict[str, int] = {}  # new papers stored as they came -> their place in the batch
         inserts: dict[str, tuple[str, str | None, str, str, str, int]] = {}  # one batch write
         sources: list[tuple[str, str, int, str]] = []
-        for place, record in enumerate(records):
+        titles = [normalize_title(record.title) for record in records]
+        self._prefetch(records, titles)
+        for place, (record, title) in enumerate(zip(records, titles, strict=True)):
             original_id = record.id
-            title = normalize_title(record.title)
             match = self.index.find(record, title)
             if match is None:
                 paper_id = record.id
