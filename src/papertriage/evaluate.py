@@ -6,7 +6,7 @@ A labels file (YAML or JSON) maps a paper's title or id to its list of topic ids
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,8 +89,16 @@ class Evaluation:
         }
 
 
-def parse_labels(text: str, name: str) -> dict[str, list[str]]:
-    """A labels mapping from YAML or JSON text: title or id -> topic ids."""
+def read_labels_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{path}: cannot read labels: {error.strerror or error}") from None
+
+
+def parse_mapping(text: str, name: str, values: str = "lists of topic ids") -> dict[Any, Any]:
+    """The non-empty mapping in YAML or JSON text (JSON when `name` ends in .json); `values`
+    names what a labels file maps titles or ids to, for the error message."""
     import yaml
 
     try:
@@ -98,7 +106,12 @@ def parse_labels(text: str, name: str) -> dict[str, list[str]]:
     except (yaml.YAMLError, json.JSONDecodeError) as error:
         raise InputError(f"{name}: cannot read labels: {str(error).splitlines()[0]}") from None
     if not isinstance(data, dict) or not data:
-        raise InputError(f"{name}: labels must map titles or ids to lists of topic ids")
+        raise InputError(f"{name}: labels must map titles or ids to {values}")
+    return data
+
+
+def topic_labels(data: Mapping[Any, Any], name: str) -> dict[str, list[str]]:
+    """Title or id -> topic ids, from a parsed labels mapping (a lone topic id or null allowed)."""
     labels: dict[str, list[str]] = {}
     for key, value in data.items():
         if value is None:
@@ -111,12 +124,33 @@ def parse_labels(text: str, name: str) -> dict[str, list[str]]:
     return labels
 
 
+def parse_labels(text: str, name: str) -> dict[str, list[str]]:
+    """A labels mapping from YAML or JSON text: title or id -> topic ids."""
+    return topic_labels(parse_mapping(text, name), name)
+
+
 def load_labels(path: str) -> dict[str, list[str]]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{path}: cannot read labels: {error.strerror or error}") from None
-    return parse_labels(text, path)
+    return parse_labels(read_labels_text(path), path)
+
+
+def match_keys(
+    records: Sequence[Record], keys: Iterable[str]
+) -> tuple[dict[str, Record], list[str]]:
+    """The record each key (a paper's id or title) names, in key order, and the keys naming none.
+    The first record with an id or normalized title wins."""
+    by_key: dict[str, Record] = {}
+    for record in records:
+        by_key.setdefault(record.id, record)
+        by_key.setdefault(normalize_title(record.title), record)
+    matched: dict[str, Record] = {}
+    unmatched: list[str] = []
+    for key in keys:
+        record = by_key.get(key) or by_key.get(normalize_title(key))
+        if record is None:
+            unmatched.append(key)
+        else:
+            matched[key] = record
+    return matched, unmatched
 
 
 def evaluate(
@@ -129,18 +163,8 @@ def evaluate(
             f"labels use topics the taxonomy does not have: {', '.join(unknown)}",
             hint="fix the labels or use --topics with a taxonomy that has them",
         )
-    by_key: dict[str, Record] = {}
-    for record in records:
-        by_key.setdefault(record.id, record)
-        by_key.setdefault(normalize_title(record.title), record)
-    pairs: list[tuple[Record, set[str]]] = []
-    unmatched = []
-    for key, topics in labels.items():
-        record = by_key.get(key) or by_key.get(normalize_title(key))
-        if record is None:
-            unmatched.append(key)
-        else:
-            pairs.append((record, set(topics)))
+    matched, unmatched = match_keys(records, labels)
+    pairs = [(record, set(labels[key])) for key, record in matched.items()]
     scores = []
     false_positives: dict[str, list[str]] = {}
     misses: dict[str, list[str]] = {}

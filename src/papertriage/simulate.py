@@ -18,15 +18,18 @@ N of them, R relevant. With found(k) the relevant papers among the first k scree
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from papertriage.errors import InputError, UsageError
-from papertriage.models import Record, normalize_title
+from papertriage.errors import UsageError
+from papertriage.evaluate import match_keys, parse_mapping, read_labels_text, topic_labels
+from papertriage.models import Record
+
+if TYPE_CHECKING:
+    from papertriage.learn import Features
 
 RECALL_POINTS = (10, 25, 50)  # recall@x% reported
 CURVE_STEPS = 20  # the recall curve is sampled at every 5% screened
@@ -86,20 +89,7 @@ def mean_metrics(runs: Sequence[Metrics]) -> Metrics:
 def load_relevance(path: str, topic: str | None) -> dict[str, bool]:
     """Title or id -> relevant, from a YAML/JSON mapping to true/false, or from topic labels
     (title or id -> topic ids, as `eval` reads them) with `topic` naming the relevant one."""
-    import yaml
-
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{path}: cannot read labels: {error.strerror or error}") from None
-    try:
-        data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as error:
-        raise InputError(f"{path}: cannot read labels: {str(error).splitlines()[0]}") from None
-    if not isinstance(data, dict) or not data:
-        raise InputError(
-            f"{path}: labels must map titles or ids to true/false, or to lists of topic ids"
-        )
+    data = parse_mapping(read_labels_text(path), path, "true/false, or to lists of topic ids")
     if all(isinstance(value, bool) for value in data.values()):
         if topic is not None:
             raise UsageError(
@@ -107,9 +97,7 @@ def load_relevance(path: str, topic: str | None) -> dict[str, bool]:
                 hint="leave --relevant out",
             )
         return {str(key): value for key, value in data.items()}
-    from papertriage.evaluate import parse_labels
-
-    labels = parse_labels(text, path)
+    labels = topic_labels(data, path)
     known = sorted({t for topics in labels.values() for t in topics})
     if topic is None:
         raise UsageError(
@@ -132,21 +120,11 @@ class Labelled:
 
 
 def match_labels(records: Sequence[Record], labels: Mapping[str, bool]) -> Labelled:
-    by_key: dict[str, Record] = {}
-    for record in records:
-        by_key.setdefault(record.id, record)
-        by_key.setdefault(normalize_title(record.title), record)
-    verdict: dict[str, bool] = {}
-    unmatched = 0
-    for key, relevant in labels.items():
-        record = by_key.get(key) or by_key.get(normalize_title(key))
-        if record is None:
-            unmatched += 1
-        else:
-            verdict[record.id] = relevant
+    matched, unmatched = match_keys(records, labels)
+    verdict = {record.id: labels[key] for key, record in matched.items()}
     kept = [r for r in records if r.id in verdict]
     relevant_ids = {i for i, relevant in verdict.items() if relevant}
-    return Labelled(kept, relevant_ids, len(records) - len(kept), unmatched)
+    return Labelled(kept, relevant_ids, len(records) - len(kept), len(unmatched))
 
 
 # -- the simulation -------------------------------------------------------------------------
@@ -190,7 +168,7 @@ def _prior(
 
 
 def screen_order(
-    features: object,
+    features: Features,
     relevant: set[str],
     positive: list[str],
     negative: list[str],
@@ -199,9 +177,8 @@ def screen_order(
     """Labels in the order the model has the rest screened, retraining after every paper."""
     import numpy as np
 
-    from papertriage.learn import Features, pick
+    from papertriage.learn import pick
 
-    assert isinstance(features, Features)
     positive, negative = list(positive), list(negative)
     done = np.zeros(len(features.records), dtype=bool)
     done[features.rows(positive + negative)] = True
@@ -249,11 +226,8 @@ def simulate(
         rng = random.Random(seed)
         positive, negative = _prior(labelled, rng, prior, prior_irrelevant)
         modelled = screen_order(features, labelled.relevant, positive, negative, strategy)
-        rest = [
-            r.id in labelled.relevant
-            for r in labelled.records
-            if r.id not in set(positive) | set(negative)
-        ]
+        prior_ids = set(positive) | set(negative)
+        rest = [r.id in labelled.relevant for r in labelled.records if r.id not in prior_ids]
         rng.shuffle(rest)
         runs.append((seed, metrics(modelled), metrics(rest)))
         model_curves.append(recall_curve(modelled))

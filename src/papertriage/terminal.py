@@ -289,12 +289,13 @@ def _bar(value: float, style: str, width: int = 20) -> Text:
 def screen_card(record: Record, favoured: Sequence[str], progress: Any, ranker: Any) -> Group:
     """One paper to screen: progress, the title and abstract with the reader's favoured words
     highlighted, its tags and link, and the keys."""
+    from papertriage.learn import MODEL  # here, not at the top: keeps learn off other commands
     from papertriage.screening import HELP
 
     words = _matched_words(record, [t for phrase in favoured for t in phrase.split()])
     if ranker is None:
         model = "in listing order until you mark a paper relevant"
-    elif ranker.kind == "model":
+    elif ranker.kind == MODEL:
         model = "ranked by what you liked and skipped"
     else:
         model = "ranked by similarity to what you liked (skip papers to train a model)"
