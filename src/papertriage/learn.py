@@ -20,9 +20,10 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from papertriage.errors import UsageError
+from papertriage.merge import MergeIndex
 from papertriage.models import Record, normalize_title
 from papertriage.search import Hit
-from papertriage.tokens import content_words, tokenize
+from papertriage.tokens import paper_content
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,7 +44,7 @@ def document(record: Record, stop: frozenset[str]) -> list[str]:
     """The features of a paper: its content words and each pair of neighbouring ones."""
     words = [
         word
-        for word in content_words(tokenize(f"{record.title} {record.abstract}"), stop).split()
+        for word in paper_content(record.title, record.abstract, stop).split()
         if len(word) > 1  # "e" and "g" of "e.g." say nothing
     ]
     return words + [f"{a} {b}" for a, b in pairwise(words)]
@@ -53,6 +54,7 @@ class Features:
     """Sublinear TF-IDF vectors (rows L2-normalised) of a fixed set of papers."""
 
     def __init__(self, records: Sequence[Record]) -> None:
+        import numpy as np
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         from papertriage.similarity import stop_words
@@ -66,7 +68,7 @@ class Features:
             analyzer=lambda words: words,
             sublinear_tf=True,
             min_df=2 if len(self.records) >= 50 else 1,
-            dtype=_float32(),
+            dtype=np.float32,
         )
         self.matrix: sp.csr_matrix = vectorizer.fit_transform(
             [document(record, stop) for record in self.records]
@@ -101,12 +103,6 @@ class Features:
         )
 
 
-def _float32() -> type:
-    import numpy as np
-
-    return np.float32
-
-
 @dataclass(frozen=True)
 class Reasons:
     """The words of one paper that pushed its score up (`for_`) and down (`against`)."""
@@ -134,11 +130,13 @@ class Ranker:
         """The raw linear score of every paper of the features, in their order."""
         return self.features.matrix @ self.weights + self.intercept
 
-    def scores(self) -> np.ndarray:
-        """Per paper: the probability of relevance (model), or the similarity to the liked ones."""
+    def scores(self, margins: np.ndarray | None = None) -> np.ndarray:
+        """Per paper: the probability of relevance (model), or the similarity to the liked ones
+        (from `margins`, when the caller has them already)."""
         import numpy as np
 
-        margins = self.margins()
+        if margins is None:
+            margins = self.margins()
         if self.kind == SIMILARITY:
             return margins
         return 1.0 / (1.0 + np.exp(-margins))
@@ -189,11 +187,23 @@ def split_by_state(
     positive, negative = [], []
     for record in records:
         status, starred, _ = states.get(record.id, (None, False, ()))
-        if starred or status == "read":
+        side = judgement(status, starred)
+        if side == LIKED:
             positive.append(record)
-        elif status == "skip":
+        elif side == SKIPPED:
             negative.append(record)
     return positive, negative
+
+
+LIKED, SKIPPED = "liked", "skipped"
+
+
+def judgement(status: str | None, starred: bool) -> str | None:
+    """What a paper's reading state says: LIKED (starred, or read), SKIPPED (status skip and
+    not starred), or None."""
+    if starred or status == "read":
+        return LIKED
+    return SKIPPED if status == "skip" else None
 
 
 @dataclass(frozen=True)
@@ -201,21 +211,6 @@ class LearnedRanking:
     hits: list[Hit]
     ranker: Ranker
     reasons: dict[str, Reasons]  # paper id -> why it placed where it did
-
-
-class _Judged:
-    """The papers already labelled, recognised the way merging recognises the same paper."""
-
-    def __init__(self, records: Sequence[Record]) -> None:
-        self.ids = {r.id for r in records} | {r.arxiv_id for r in records if r.arxiv_id}
-        self.titles = {normalize_title(r.title) for r in records}
-
-    def holds(self, record: Record) -> bool:
-        return (
-            record.id in self.ids
-            or (record.arxiv_id is not None and record.arxiv_id in self.ids)
-            or normalize_title(record.title) in self.titles
-        )
 
 
 def rank_learned(
@@ -229,8 +224,15 @@ def rank_learned(
 
     Papers among the positives or negatives are not ranked, also when a listing knows them under
     another id (same arXiv id, or the same title). Raises NothingToLearn without any positive."""
-    judged = _Judged([*positive, *negative])
-    others = [r for r in candidates if not judged.holds(r)]
+    judged = MergeIndex()  # recognised as merging recognises the same paper
+    for record in [*positive, *negative]:
+        judged.add_keys(record.id, normalize_title(record.title), record.arxiv_id)
+    labelled = {record.id for record in [*positive, *negative]}
+    others = [
+        r
+        for r in candidates
+        if r.id not in labelled and judged.find_exact(r, normalize_title(r.title)) is None
+    ]
     seen: set[str] = set()
     corpus = []
     for record in [*positive, *negative, *others]:
@@ -239,8 +241,8 @@ def rank_learned(
             corpus.append(record)
     features = Features(corpus)
     ranker = features.train([r.id for r in positive], [r.id for r in negative])
-    scores = ranker.scores()
     margins = ranker.margins()
+    scores = ranker.scores(margins)
     hits = []
     for record in others:
         row = features.row[record.id]
@@ -262,7 +264,6 @@ def rank_learned(
 
 RELEVANT = "relevant"  # screen the paper most likely relevant next
 UNCERTAINTY = "uncertainty"  # screen the paper the model is least sure about next
-STRATEGIES = (RELEVANT, UNCERTAINTY)
 
 
 def pick(ranker: Ranker, done: np.ndarray, strategy: str = RELEVANT) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 from papertriage.errors import InputError, UsageError
 from papertriage.models import Record
 from papertriage.search import Hit
-from papertriage.tokens import content_words, phrase_regex, tokenize
+from papertriage.tokens import paper_content, phrase_regex
 
 
 def _ordered(hits: list[Hit], limit: int | None) -> list[Hit]:
@@ -44,10 +44,6 @@ def find_record(records: Sequence[Record], wanted: str) -> Record:
 # -- similarity ----------------------------------------------------------------------------
 
 
-def _content(record: Record, stop: frozenset[str]) -> str:
-    return content_words(tokenize(f"{record.title} {record.abstract}"), stop)
-
-
 def rank_like(
     records: Sequence[Record], liked: Sequence[Record], *, limit: int | None = 10
 ) -> list[Hit]:
@@ -60,7 +56,8 @@ def rank_like(
     if not others:
         return []
     similarity = prototype_similarities(
-        [_content(r, stop) for r in others], [_content(r, stop) for r in liked]
+        [paper_content(r.title, r.abstract, stop) for r in others],
+        [paper_content(r.title, r.abstract, stop) for r in liked],
     )
     hits = [
         Hit(record, round(float(row.mean()), 6), (), {"similarity": round(float(row.mean()), 6)})

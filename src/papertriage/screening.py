@@ -17,7 +17,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from papertriage.learn import RELEVANT, Features, NothingToLearn, Ranker, pick
+from papertriage.learn import (
+    LIKED,
+    RELEVANT,
+    SKIPPED,
+    Features,
+    NothingToLearn,
+    Ranker,
+    judgement,
+    pick,
+)
 from papertriage.models import Record
 
 if TYPE_CHECKING:
@@ -147,9 +156,10 @@ class Screening:
             self.answers[paper_id] = previous
         self.liked.discard(paper_id)
         self.skipped.discard(paper_id)
-        if before.starred or before.status == "read":
+        side = judgement(before.status, before.starred)
+        if side == LIKED:
             self.liked.add(paper_id)
-        elif before.status == "skip":
+        elif side == SKIPPED:
             self.skipped.add(paper_id)
         self.pinned = paper_id
         self._retrain()

@@ -38,6 +38,11 @@ def content_words(tokens: list[str], stop_words: frozenset[str]) -> str:
     return " ".join(t for t in tokens if t not in stop_words and not t.isdigit())
 
 
+def paper_content(title: str, abstract: str, stop_words: frozenset[str]) -> str:
+    """A paper's content words, title then abstract: what its TF-IDF vector is made of."""
+    return content_words(tokenize(f"{title} {abstract}"), stop_words)
+
+
 def phrase_regex(phrase: str, *, plural: bool = False) -> str:
     """A case-insensitive-ready pattern for a phrase's words with any punctuation or space
     between them ("mixture of experts" matches "Mixture-of-Experts"), on word boundaries."""
