@@ -22,9 +22,9 @@ Every child gets a fresh $PAPERTRIAGE_HOME, so no run reads another's cache, and
 
 Why distinct titles: the library keeps a paper seen twice once (same or near-identical title), and
 parse_bench's generator reuses a few hundred real titles, so at 100,000 records about half its
-papers fold into others and no record count could be checked. Each title here gets its serial
-number at both ends, which gives it a first and a last three-word block of its own, so none is a
-near-duplicate of another; abstracts and the rest of the listing are parse_bench's, unchanged.
+papers fold into others and no record count could be checked. So the listing is written with
+number_titles: each title gets its serial number at both ends, which gives it a first and a last
+three-word block of its own, so none is a near-duplicate of another; the rest is unchanged.
 
 A missed target prints FAIL but still exits 0; only a broken run (a failing or timed-out child, a
 wrong count, a library changed by adding the same listing again) exits non-zero.
@@ -47,7 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,42 +63,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import parse_bench
 import search_bench
 from parse_bench import MB, SEED, BenchError, check_count, positive_int, progress, verdict
-from search_bench import CLI_QUERY, QUERIES, QUERY_COLUMNS, Latency, format_table
+from search_bench import CLI_QUERY, QUERIES, QUERY_COLUMNS, TARGET_RECORDS, Latency, format_table
 
-REPO_ROOT = parse_bench.REPO_ROOT
 ADD_TARGET_SECONDS = {100_000: 30.0, 1_000_000: 300.0}  # records -> add wall time, under
 PEAK_TARGET_BYTES = {1_000_000: 2_000 * MB}  # records -> peak memory of the add, under
 COLD_SEARCH_TARGET_MS = {1_000_000: 1_000.0}  # records -> cold CLI search, under
-LATENCY_TARGET_RECORDS = 1_000_000  # the per-query median and p95 targets apply at this size
 # A child running this long is broken, not slow: well past every target, even at 1M records.
 CHILD_TIMEOUT = 3_600
 GNU_TIME = "/usr/bin/time"
 _MAX_RSS = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
-
-
-# --- the listing ----------------------------------------------------------------------------
-
-
-def distinct_listing_lines(corpus: parse_bench.Corpus, records: int, seed: int) -> Iterator[str]:
-    """parse_bench's listing lines, each title wrapped in its serial number: "#7 Title (7)"."""
-    banner = len(parse_bench.BANNER)
-    for number, line in enumerate(parse_bench.listing_lines(corpus, records, seed)):
-        paper, is_abstract = divmod(number - banner, 2)
-        if number < banner or is_abstract:
-            yield line
-            continue
-        # The page copy glues "Subscribe" to the first title; keep it glued, in front of the serial.
-        glue = parse_bench.GLUED_PREFIX if paper == 0 else ""
-        title = line.rstrip("\n").removeprefix(glue)
-        # No ". " added: a long line with one would read as an abstract to the parser.
-        yield f"{glue}#{paper + 1} {title} ({paper + 1})\n"
-
-
-def write_listing(path: Path, corpus: parse_bench.Corpus, records: int) -> int:
-    """Write the distinct-title listing of `records` papers to `path`; its size in bytes."""
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.writelines(distinct_listing_lines(corpus, records, SEED))
-    return path.stat().st_size
 
 
 # --- child processes ------------------------------------------------------------------------
@@ -113,24 +86,21 @@ def fresh_env(workdir: Path, label: str) -> dict[str, str]:
     return env
 
 
-def run_child(command: Sequence[str], env: dict[str, str], what: str) -> tuple[float, str]:
-    """Run `command` from the repo root with stdin from /dev/null; wall seconds and stdout.
-    A non-zero exit is a broken run."""
-    start = time.perf_counter()
-    done = subprocess.run(
+def run_child(
+    command: Sequence[str], env: dict[str, str], what: str, allow_empty: bool = True
+) -> tuple[float, str]:
+    """search_bench.run_timed with stdin from /dev/null and this script's timeout; wall seconds
+    and stdout. A non-zero exit is a broken run, and so is no output unless `allow_empty`."""
+    ms, out = search_bench.run_timed(
         command,
-        cwd=REPO_ROOT,
-        env=env,
+        env,
+        what,
         stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
         timeout=CHILD_TIMEOUT,
-        check=False,
+        allow_empty=allow_empty,
+        stderr_chars=2000,
     )
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise BenchError(f"{what} failed ({done.returncode}):\n{done.stderr.strip()[-2000:]}")
-    return seconds, done.stdout
+    return ms / 1000, out
 
 
 def has_gnu_time() -> bool:
@@ -147,11 +117,6 @@ def has_gnu_time() -> bool:
     return done.returncode == 0
 
 
-def children_maxrss_bytes() -> int:
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, kB on Linux
-
-
 def run_measured(
     command: Sequence[str], env: dict[str, str], what: str, report: Path, gnu_time: bool
 ) -> tuple[float, int]:
@@ -165,7 +130,7 @@ def run_measured(
     """
     if not gnu_time:
         seconds, _ = run_child(command, env, what)
-        return seconds, children_maxrss_bytes()
+        return seconds, search_bench.peak_rss_bytes(resource.RUSAGE_CHILDREN)
     seconds, _ = run_child([GNU_TIME, "-v", "-o", str(report), *command], env, what)
     found = _MAX_RSS.search(report.read_text(encoding="utf-8", errors="replace"))
     if found is None:
@@ -259,7 +224,7 @@ def bench_add(
     listing = workdir / f"listing-{records}.txt"
     db = workdir / f"library-{records}.sqlite3"
     progress(f"[{records}] writing the synthetic listing ...")
-    size = write_listing(listing, corpus, records)
+    size = parse_bench.write_listing(listing, corpus, records, number_titles=True)
     progress(f"[{records}] {size / MB:.1f} MB; papertriage add ...")
     command = add_command(listing, db)
     report = workdir / f"time-{records}.txt"
@@ -286,10 +251,10 @@ def bench_search(records: int, db: Path, workdir: Path) -> SearchResult:
     """Part 3: a cold CLI search, then query latency in this process against FTS5."""
     progress(f"[{records}] cold papertriage search ...")
     env = fresh_env(workdir, f"{records}-search")
-    seconds, out = run_child(search_command(db), env, "papertriage search (cold)")
+    # Exit 0 means something matched, so it must have printed it: no output is a broken run.
+    what = "papertriage search (cold)"
+    seconds, out = run_child(search_command(db), env, what, allow_empty=False)
     lines = len(out.splitlines())
-    if lines == 0:  # exit 0 means something matched, so it must have printed it
-        raise BenchError("papertriage search (cold) printed nothing")
     progress(f"[{records}] {seconds * 1000:.0f} ms; opening the library's index ...")
     taxonomy = default_taxonomy()  # loaded before the clock starts, as a command has it at hand
     library = Library(db)
@@ -389,31 +354,6 @@ def search_row(records: int, result: SearchResult) -> list[str]:
     ]
 
 
-def latency_row(records: int, result: SearchResult) -> list[str]:
-    """search_bench's query table: ours, FTS5 and their ratio, for median and p95."""
-    ours, theirs = result.ours, result.fts5
-    targeted = records == LATENCY_TARGET_RECORDS
-    figures = [
-        f"{ours.median_ms:.2f}",
-        f"{theirs.median_ms:.2f}",
-        f"{ours.median_ms / theirs.median_ms:.2f}",
-        f"{ours.p95_ms:.2f}",
-        f"{theirs.p95_ms:.2f}",
-        f"{ours.p95_ms / theirs.p95_ms:.2f}",
-    ]
-    verdicts = [
-        target_verdict(ours.median_ms <= search_bench.MEDIAN_TARGET_MS, targeted),
-        target_verdict(ours.p95_ms <= search_bench.P95_TARGET_MS, targeted),
-    ]
-    return [str(records), str(len(QUERIES)), *figures, *verdicts]
-
-
-def slowest_text(result: SearchResult) -> str:
-    """Which query set each system's p95: where to look first when it is high."""
-    parts = [("papertriage", result.ours), ("FTS5", result.fts5)]
-    return "; ".join(f"{who} {lat.slowest[0]!r} {lat.slowest[1]:.1f} ms" for who, lat in parts)
-
-
 def print_add(results: Sequence[AddResult], gnu_time: bool) -> None:
     print("1. add: python -m papertriage add LISTING --db DB -q, fresh library and cache")
     print(
@@ -449,14 +389,19 @@ def print_search(results: Sequence[tuple[int, SearchResult]]) -> None:
     print(
         f"   {len(QUERIES)} queries (search_bench.py's), limit {search_bench.LIMIT}, each timed "
         "once after a warm-up pass;\n   ratio = papertriage / FTS5; p95 is nearest-rank;\n"
-        f"   targets at {LATENCY_TARGET_RECORDS:,} records: median <= "
+        f"   targets at {TARGET_RECORDS:,} records: median <= "
         f"{search_bench.MEDIAN_TARGET_MS:.0f} ms, p95 <= {search_bench.P95_TARGET_MS:.0f} ms "
         "(other sizes: -)"
     )
-    rows = [latency_row(records, result) for records, result in results]
+    # The median and p95 targets are judged at TARGET_RECORDS only (search_bench: from it on).
+    rows = [
+        search_bench.query_row(records, result.ours, result.fts5, records == TARGET_RECORDS)
+        for records, result in results
+    ]
     print(format_table(QUERY_COLUMNS, rows, notes))
     for records, result in results:
-        print(f"   slowest query at {records}: {slowest_text(result)}")
+        slowest = search_bench.slowest_text(result.ours, result.fts5)
+        print(f"   slowest query at {records}: {slowest}")
 
 
 # --- command line ---------------------------------------------------------------------------

@@ -139,21 +139,36 @@ def make_abstract(rng: random.Random, corpus: Corpus) -> str:
     return " ".join(rng.choices(corpus.sentences, k=count))
 
 
-def listing_lines(corpus: Corpus, records: int, seed: int) -> Iterator[str]:
-    """The lines (with line ends) of a listing as the HF page copy looks: banner, then pairs."""
+def listing_lines(
+    corpus: Corpus, records: int, seed: int, number_titles: bool = False
+) -> Iterator[str]:
+    """The lines (with line ends) of a listing as the HF page copy looks: banner, then pairs.
+
+    With `number_titles`, each title is wrapped in its serial number, "#7 Title (7)": a first and
+    a last three-word block of its own, so no title is a near-duplicate of another (the library
+    folds those into one paper). The random draws, and so everything else, are unchanged.
+    """
     rng = random.Random(seed)
     for line in BANNER:
         yield line + "\n"
     for index in range(records):
+        title = make_title(rng, corpus)
+        if number_titles:
+            # No ". " added: a long line with one would read as an abstract to the parser.
+            title = f"#{index + 1} {title} ({index + 1})"
+        # The page copy glues "Subscribe" to the first title; it stays in front of the serial.
         prefix = GLUED_PREFIX if index == 0 else ""
-        yield f"{prefix}{make_title(rng, corpus)}\n"
+        yield f"{prefix}{title}\n"
         yield make_abstract(rng, corpus) + "\n"
 
 
-def write_listing(path: Path, corpus: Corpus, records: int, seed: int = SEED) -> int:
-    """Write a synthetic listing of `records` papers to `path`; returns its size in bytes."""
+def write_listing(
+    path: Path, corpus: Corpus, records: int, seed: int = SEED, number_titles: bool = False
+) -> int:
+    """Write a synthetic listing of `records` papers to `path`; returns its size in bytes.
+    `number_titles` makes every title distinct, as in listing_lines."""
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.writelines(listing_lines(corpus, records, seed))
+        handle.writelines(listing_lines(corpus, records, seed, number_titles))
     return path.stat().st_size
 
 

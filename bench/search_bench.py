@@ -151,22 +151,37 @@ if __name__ == "__main__":
 # --- subprocess timing ----------------------------------------------------------------------
 
 
-def run_timed(command: Sequence[str], env: dict[str, str], what: str) -> tuple[float, str]:
-    """Run `command` from the repo root; its wall time in ms and its stdout. Failing is broken."""
+def run_timed(
+    command: Sequence[str],
+    env: dict[str, str],
+    what: str,
+    *,
+    stdin: int | None = None,
+    timeout: float = CHILD_TIMEOUT,
+    allow_empty: bool = False,
+    stderr_chars: int | None = None,
+) -> tuple[float, str]:
+    """Run `command` from the repo root; its wall time in ms and its stdout. Failing is broken,
+    and so is printing nothing unless `allow_empty`. `stdin` as for subprocess.run (None: this
+    process's); `stderr_chars` keeps only the end of a failing child's stderr in the error."""
     start = time.perf_counter()
     done = subprocess.run(
         command,
         cwd=REPO_ROOT,
         env=env,
+        stdin=stdin,
         capture_output=True,
         text=True,
-        timeout=CHILD_TIMEOUT,
+        timeout=timeout,
         check=False,
     )
     elapsed_ms = (time.perf_counter() - start) * 1000
     if done.returncode != 0:
-        raise BenchError(f"{what} failed ({done.returncode}):\n{done.stderr.strip()}")
-    if not done.stdout.strip():
+        stderr = done.stderr.strip()
+        if stderr_chars is not None:
+            stderr = stderr[-stderr_chars:]
+        raise BenchError(f"{what} failed ({done.returncode}):\n{stderr}")
+    if not allow_empty and not done.stdout.strip():
         raise BenchError(f"{what} printed nothing")
     return elapsed_ms, done.stdout
 
@@ -368,9 +383,10 @@ def p95(values: Sequence[float]) -> float:
     return ordered[max(math.ceil(0.95 * len(ordered)) - 1, 0)]
 
 
-def peak_rss_bytes() -> int:
-    """This process's peak resident set so far (children, like tagging workers, not counted)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak_rss_bytes(who: int = resource.RUSAGE_SELF) -> int:
+    """This process's peak resident set so far (children, like tagging workers, not counted);
+    with resource.RUSAGE_CHILDREN, that of the largest child reaped so far."""
+    peak = resource.getrusage(who).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, kB on Linux
 
 
@@ -400,16 +416,14 @@ class ScaleResult:
     def targeted(self) -> bool:
         return self.records >= TARGET_RECORDS
 
-    def verdicts(self) -> tuple[str, str]:
-        """PASS/FAIL for median and p95 at target sizes; no index misses both targets."""
-        if not self.targeted:
-            return "-", "-"
-        if self.ours is None:
-            return "FAIL", "FAIL"
-        return (
-            verdict(self.ours.median_ms <= MEDIAN_TARGET_MS),
-            verdict(self.ours.p95_ms <= P95_TARGET_MS),
-        )
+
+def latency_verdicts(ours: Latency | None, targeted: bool) -> tuple[str, str]:
+    """PASS/FAIL for median and p95 when `targeted`, else "-"; no index misses both targets."""
+    if not targeted:
+        return "-", "-"
+    if ours is None:
+        return "FAIL", "FAIL"
+    return verdict(ours.median_ms <= MEDIAN_TARGET_MS), verdict(ours.p95_ms <= P95_TARGET_MS)
 
 
 def latency(search: Callable[[str], int], who: str, records: int) -> Latency:
@@ -541,8 +555,8 @@ def build_row(result: ScaleResult) -> list[str]:
     ]
 
 
-def query_row(result: ScaleResult) -> list[str]:
-    ours, theirs = result.ours, result.fts5
+def query_row(records: int, ours: Latency | None, theirs: Latency, targeted: bool) -> list[str]:
+    """A QUERY_COLUMNS row: ours (None: no index), FTS5 and their ratio, for median and p95."""
     if ours is None:
         figures = ["-"] * 6
         figures[1], figures[4] = f"{theirs.median_ms:.2f}", f"{theirs.p95_ms:.2f}"
@@ -555,13 +569,13 @@ def query_row(result: ScaleResult) -> list[str]:
             f"{theirs.p95_ms:.2f}",
             f"{ours.p95_ms / theirs.p95_ms:.2f}",
         ]
-    return [str(result.records), str(len(QUERIES)), *figures, *result.verdicts()]
+    return [str(records), str(len(QUERIES)), *figures, *latency_verdicts(ours, targeted)]
 
 
-def slowest_text(result: ScaleResult) -> str:
+def slowest_text(ours: Latency | None, theirs: Latency) -> str:
     """Which query set the p95, for each system: where to look first when it is high."""
-    parts = [] if result.ours is None else [("papertriage", result.ours)]
-    parts.append(("FTS5", result.fts5))
+    parts = [] if ours is None else [("papertriage", ours)]
+    parts.append(("FTS5", theirs))
     return "; ".join(f"{who} {lat.slowest[0]!r} {lat.slowest[1]:.1f} ms" for who, lat in parts)
 
 
@@ -621,9 +635,12 @@ def print_scale(results: Sequence[ScaleResult], max_build_seconds: float) -> Non
         f"   targets at >= {TARGET_RECORDS:,} records: median <= {MEDIAN_TARGET_MS:.0f} ms, "
         f"p95 <= {P95_TARGET_MS:.0f} ms (smaller sizes: -)"
     )
-    print(format_table(QUERY_COLUMNS, [query_row(result) for result in results], notes))
+    rows = [
+        query_row(result.records, result.ours, result.fts5, result.targeted) for result in results
+    ]
+    print(format_table(QUERY_COLUMNS, rows, notes))
     for result in results:
-        print(f"   slowest query at {result.records}: {slowest_text(result)}")
+        print(f"   slowest query at {result.records}: {slowest_text(result.ours, result.fts5)}")
     print("   peak RSS MB: this process's high-water mark after the size (tag workers excluded)")
 
 
