@@ -42,7 +42,6 @@ class ParseReport:
     # Set `sink` to receive the records a batch at a time while parsing goes on (a listing too
     # large to hold): `records` then keeps only those not handed over yet.
     sink: Callable[[list[Record]], None] | None = None
-    sink_batch: int = field(default_factory=lambda: SINK_BATCH)
     handed_over: int = 0
 
     @property
@@ -59,15 +58,17 @@ class ParseReport:
 
     def append(self, record: Record) -> None:
         self.records.append(record)
-        if self.sink is not None and len(self.records) > self.sink_batch:
-            self._hand_over()
+        self._hand_over()
 
     def _hand_over(self) -> None:
-        # All but the newest: a parser may still amend the record it added last.
-        while len(self.records) > self.sink_batch:
-            batch, self.records = self.records[: self.sink_batch], self.records[self.sink_batch :]
+        """Give the sink (if any) SINK_BATCH records at a time, keeping the newest: a parser may
+        still amend the record it added last."""
+        if self.sink is None:
+            return
+        while len(self.records) > SINK_BATCH:
+            batch, self.records = self.records[:SINK_BATCH], self.records[SINK_BATCH:]
             self.handed_over += len(batch)
-            self.sink(batch)  # type: ignore[misc]
+            self.sink(batch)
 
     def finish(self) -> None:
         """Hand the last records to the sink (parsers are done with them)."""
@@ -102,8 +103,7 @@ class ParseReport:
                 for at, title, abstract in zip(count(self.count + 1), titles, abstracts)
             ]
         )
-        if self.sink is not None and len(self.records) > self.sink_batch:
-            self._hand_over()
+        self._hand_over()
 
     def warn(self, line: int | None, message: str) -> None:
         where = f"{self.source}:{line}" if line else self.source
