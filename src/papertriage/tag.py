@@ -320,7 +320,7 @@ class Tagger:
         self, records: Sequence[Record], *, workers: int | None = None
     ) -> tuple[list[Record], PostingsPart]:
         """`tag`, and the records' search postings from the same tokens (for the library)."""
-        return self._start(list(records), workers, None, index=True).result()
+        return self.start(records, workers=workers).result()
 
     def start(self, records: Sequence[Record], *, workers: int | None = None) -> TagJob:
         """Begin `tag_and_index` on a batch; `TagJob.result()` gives what it returns. A large
@@ -392,13 +392,10 @@ class Tagger:
 
     def similarities(self, contents: list[str]) -> Any:
         """Phase 2 (over the whole batch): documents x TF-IDF rules, or None without rules."""
-        if not self._use_tfidf or not any(contents):
-            return None
-        from papertriage.similarity import prototype_similarities
-
-        similarity = prototype_similarities(contents, self._prototypes())
-        similarity[[i for i, content in enumerate(contents) if not content], :] = 0.0
-        return similarity
+        counts, frequencies = self.count_terms(contents)
+        return self.slice_similarities(
+            contents, counts, self.weigh_terms([frequencies], len(contents))
+        )
 
     def _prototypes(self) -> list[str]:
         return [
@@ -407,7 +404,8 @@ class Tagger:
         ]
 
     # Phase 2 split for several processes (papertriage.parallel): each counts its own slice,
-    # one turns the counts into IDF weights, each scores its slice. Same numbers as above.
+    # one turns the counts into IDF weights, each scores its slice; `similarities` is the same
+    # steps over one slice. (A record without content has an empty row: similar to nothing.)
 
     def count_terms(self, contents: list[str]) -> tuple[Any, Any]:
         """A slice's hashed term counts and their document frequencies (None without rules)."""
@@ -446,9 +444,7 @@ class Tagger:
         idf, prototype_rows = weights
         if counts is None:  # no content in this slice: nothing is similar
             return np.zeros((len(contents), prototype_rows.shape[0]))
-        similarity = similarities_to(counts, prototype_rows, idf)
-        similarity[[i for i, content in enumerate(contents) if not content], :] = 0.0
-        return similarity
+        return similarities_to(counts, prototype_rows, idf)
 
     def verdicts(self, evidences: list[dict[int, _Evidence]], similarity: Any) -> list[Verdict]:
         """Phase 3: tags and details, given each record's evidence and its similarity row."""
