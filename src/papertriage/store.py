@@ -355,8 +355,10 @@ class Library:
         """Store new tags for papers already in the library (one transaction); the count."""
         db = self.connect()
         with _transaction(db):
-            for record in records:
-                db.execute("UPDATE papers SET record = ? WHERE id = ?", (_json(record), record.id))
+            db.executemany(
+                "UPDATE papers SET record = ? WHERE id = ?",
+                ((_json(record), record.id) for record in records),
+            )
             _retag_segments(db, {record.id: record.tags for record in records})
             _set_meta(db, "taxonomy", taxonomy_hash)
         return len(records)
@@ -809,19 +811,25 @@ class _Adding:
 
 
 def _write_segment(db: sqlite3.Connection, segment: Segment) -> None:
-    cursor = db.execute(
-        "INSERT INTO segments (docs, lengths, tags, width) VALUES (?, ?, ?, ?)",
-        (
-            segment.docs.tobytes(),
-            segment.lengths.tobytes(),
-            segment.tags.tobytes(),
-            segment.tags.shape[1],
-        ),
+    row = (
+        segment.docs.tobytes(),
+        segment.lengths.tobytes(),
+        segment.tags.tobytes(),
+        segment.tags.shape[1],
     )
-    number = cursor.lastrowid
+    _insert_segment(db, row, segment.term_rows())
+
+
+def _insert_segment(
+    db: sqlite3.Connection, row: tuple[bytes, bytes, bytes, int], terms: Iterable[tuple]
+) -> None:
+    """A segments row (docs, lengths, tags, width) and its postings rows (term, docs, tf)."""
+    number = db.execute(
+        "INSERT INTO segments (docs, lengths, tags, width) VALUES (?, ?, ?, ?)", row
+    ).lastrowid
     db.executemany(
         "INSERT INTO postings (segment, term, docs, tf) VALUES (?, ?, ?, ?)",
-        ((number, term, docs_bytes, tf) for term, docs_bytes, tf in segment.term_rows()),
+        ((number, *term_row) for term_row in terms),
     )
 
 
@@ -830,9 +838,9 @@ def _merge_segments(db: sqlite3.Connection) -> None:
     dropping the postings of papers indexed again since."""
     from papertriage.libindex import merge_segment_rows
 
+    if db.execute("SELECT count(*) FROM segments").fetchone()[0] <= MAX_SEGMENTS:
+        return  # the usual case: nothing to merge, so no segment is read
     rows = db.execute("SELECT id, docs, lengths, tags, width FROM segments ORDER BY id").fetchall()
-    if len(rows) <= MAX_SEGMENTS:
-        return
     largest = max(rows, key=lambda row: len(row[1]))[0]
     merged_ids = [row[0] for row in rows if row[0] != largest]
     marks = ",".join("?" * len(merged_ids))
@@ -842,14 +850,7 @@ def _merge_segments(db: sqlite3.Connection) -> None:
         merged_ids,
     )
     merged = merge_segment_rows(rows, merged_ids, postings)
-    cursor = db.execute(
-        "INSERT INTO segments (docs, lengths, tags, width) VALUES (?, ?, ?, ?)", merged.segment
-    )
-    number = cursor.lastrowid
-    db.executemany(
-        "INSERT INTO postings (segment, term, docs, tf) VALUES (?, ?, ?, ?)",
-        ((number, *row) for row in merged.terms),
-    )
+    _insert_segment(db, merged.segment, merged.terms)
     db.execute(f"DELETE FROM postings WHERE segment IN ({marks})", merged_ids)
     db.execute(f"DELETE FROM segments WHERE id IN ({marks})", merged_ids)
 
