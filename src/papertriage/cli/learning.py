@@ -46,8 +46,13 @@ def learned_ranking(
     from papertriage import learn
 
     library = open_library(env, db)
+    # Only the papers a reading state can make liked or skipped are read, not the library.
+    judged = {
+        *library.docs_in_state([], True),  # type: ignore[attr-defined]
+        *library.docs_in_state(["read", "skip"], False),  # type: ignore[attr-defined]
+    }
     positive, negative = learn.split_by_state(
-        library.records(),  # type: ignore[attr-defined]
+        library.records_in_order(judged),  # type: ignore[attr-defined]
         library.states(),  # type: ignore[attr-defined]
     )
     ranked = learn.rank_learned(records, positive, negative, limit=limit)
