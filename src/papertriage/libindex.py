@@ -159,11 +159,7 @@ class PostingsPart:
         vocabulary: dict[str, int] = {}
         terms, places, offset = [], [], 0
         for part in parts:
-            mapping = np.array(
-                [vocabulary.setdefault(term, len(vocabulary)) for term in part.vocabulary],
-                dtype=np.int32,
-            )
-            terms.append(mapping[part.terms] if len(part.terms) else part.terms)
+            terms.append(_term_ids(vocabulary, part.vocabulary)[part.terms])
             places.append(part.places + offset)
             offset += len(part.lengths)
         return cls(
@@ -173,6 +169,12 @@ class PostingsPart:
             np.concatenate([part.tf for part in parts]),
             np.concatenate([part.lengths for part in parts]),
         )
+
+
+def _term_ids(vocabulary: dict[str, int], terms: list[str]) -> np.ndarray:
+    """The ids of `terms` in `vocabulary` (new terms added to it), as an array to index with a
+    part's term numbers."""
+    return np.array([vocabulary.setdefault(term, len(vocabulary)) for term in terms], np.int32)
 
 
 class SegmentBuilder:
@@ -214,11 +216,7 @@ class SegmentBuilder:
         paper_of[where] = numbers
         papers = paper_of[part.places]
         kept = papers >= 0
-        mapping = np.array(
-            [self.vocabulary.setdefault(term, len(self.vocabulary)) for term in part.vocabulary],
-            dtype=np.int32,
-        )
-        self._terms.append(mapping[part.terms[kept]] if len(mapping) else part.terms[kept])
+        self._terms.append(_term_ids(self.vocabulary, part.vocabulary)[part.terms[kept]])
         self._docs.append(papers[kept].astype(DOC_TYPE))
         self._tf.append(part.tf[kept])
         self._papers.append(numbers)
@@ -319,7 +317,8 @@ class LibraryPostings:
         self.rows = rows
         segments = rows.segment_rows()
         self.owners = Owners.load(segments)
-        # Segments none of whose papers were indexed again since: no owner check needed.
+        # Segments whose every paper is searched (none indexed again since, none restricted
+        # away): their postings need no check.
         self.whole = {
             segment
             for segment, docs, *_ in segments
@@ -328,16 +327,14 @@ class LibraryPostings:
         self.topics = rows.index_topics()
         self.size = len(self.owners.owner)
         self.live = self.owners.owner >= 0
-        self.restricted = False
         self._settle()
 
     def _settle(self) -> None:
         self.count = int(self.live.sum())
         live_lengths = self.owners.lengths[self.live]
-        self.average = float(live_lengths.mean()) if len(live_lengths) else 1.0
-        self.average = self.average or 1.0
+        average = (float(live_lengths.mean()) if len(live_lengths) else 0.0) or 1.0
         # BM25's length normalisation per paper, computed once rather than per posting.
-        self.norm = K1 * (1 - B + B * self.owners.lengths / self.average)
+        self.norm = K1 * (1 - B + B * self.owners.lengths / average)
         self._tag_columns: dict[str, np.ndarray] = {}
 
     def restrict(self, docs: Iterable[int]) -> None:
@@ -346,7 +343,7 @@ class LibraryPostings:
         wanted = np.fromiter(docs, dtype=np.int64)
         allowed[wanted[wanted < self.size]] = True
         self.live &= allowed
-        self.restricted = True
+        self.whole.clear()  # every segment may now hold papers left out
         self._settle()
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
@@ -364,7 +361,7 @@ class LibraryPostings:
         for segment, docs_bytes, tf_bytes in self.rows.posting_rows(term):
             docs = np.frombuffer(docs_bytes, DOC_TYPE)
             tf = np.frombuffer(tf_bytes, TF_TYPE)
-            if segment not in self.whole or self.restricted:
+            if segment not in self.whole:
                 keep = self.owners.owned(segment, docs) & self.live[docs]
                 docs, tf = docs[keep], tf[keep]
             docs_parts.append(docs)
