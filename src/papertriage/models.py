@@ -84,6 +84,10 @@ class Record(NamedTuple):
     position: int = 0
     tags: tuple[str, ...] = ()
     tag_details: dict[str, Any] | None = None  # None and {} both mean "no details"
+    # Added after schema version 1's first fields, so they come last (the JSON form keeps order).
+    announce_type: str | None = None  # arXiv's: "new", "cross", "replace" or "replace-cross"
+    ai_summary: str | None = None  # the machine-written one-liner Hugging Face shows
+    upvotes: int | None = None  # Hugging Face's count
 
     @classmethod
     def create(
@@ -158,9 +162,9 @@ class Record(NamedTuple):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise TypeError(f"'{name}' must be a list of strings")
                 value = tuple(value)
-            elif name == "position":
+            elif name in ("position", "upvotes"):
                 if not isinstance(value, int) or isinstance(value, bool):
-                    raise TypeError("'position' must be an integer")
+                    raise TypeError(f"'{name}' must be an integer")
             elif name == "tag_details":
                 if not isinstance(value, dict):
                     raise TypeError("'tag_details' must be an object")

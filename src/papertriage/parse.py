@@ -9,14 +9,13 @@ import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice, pairwise, repeat
+from typing import Any
+
+from importlib import import_module
 
 from papertriage.errors import InputError, UsageError
-from papertriage.formats.arxiv_atom import parse_arxiv_atom
-from papertriage.formats.arxiv_email import parse_arxiv_email
-from papertriage.formats.arxiv_list import parse_arxiv_list
 from papertriage.formats.common import LineBlock, Lines, ParseReport
 from papertriage.formats.hf import is_sentence, looks_like_title, parse_hf
-from papertriage.formats.jsonfmt import parse_json, parse_jsonl
 from papertriage.models import Record
 
 __all__ = [
@@ -29,13 +28,35 @@ __all__ = [
     "parse_text",
 ]
 
-FORMATS = ("hf", "arxiv-email", "arxiv-list", "arxiv-atom", "jsonl", "json")
+# Each format's parser, as "module:function" in papertriage.formats, imported only when a listing
+# of that format is read (a BibTeX parser costs nothing to a user who never reads one). Every
+# parser takes (numbered lines, report, include_replaced=...); "hf" reads blocks (see below).
+PARSERS = {
+    "hf": "hf:parse_hf",
+    "hf-html": "hf_html:parse_hf_html",
+    "hf-api": "hf_api:parse_hf_api",
+    "arxiv-email": "arxiv_email:parse_arxiv_email",
+    "arxiv-list": "arxiv_list:parse_arxiv_list",
+    "arxiv-html": "arxiv_html:parse_arxiv_html",
+    "arxiv-rss": "arxiv_rss:parse_arxiv_rss",
+    "arxiv-atom": "arxiv_atom:parse_arxiv_atom",
+    "jsonfeed": "jsonfeed:parse_jsonfeed",
+    "bibtex": "bibtex:parse_bibtex",
+    "ris": "ris:parse_ris",
+    "jsonl": "jsonfmt:parse_jsonl",
+    "json": "jsonfmt:parse_json",
+}
+FORMATS = tuple(PARSERS)
 DETECT_LINES = 400  # detection looks at this many lines ...
 DETECT_CHARS = 65_536  # ... and at most this many characters of each
 
 _EMAIL_ENTRY = re.compile(r"^\\\\[ \t]*\n[ \t]*arXiv:\S+", re.M)
 _HF_BANNER = re.compile(r"^Get trending papers in your email inbox", re.M)
 _LIST_ENTRY = re.compile(r"^\[\d+\]\s+arXiv:\S+", re.M)
+_HTML = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)
+# Markup is told apart by the marks each format module knows (its `looks_like`), in this order:
+# the feeds of arXiv's announcement service before the API's Atom, which shares its namespace.
+MARKUP_FORMATS = ("arxiv-html", "hf-html", "arxiv-rss", "arxiv-atom")
 
 
 def detect_format(head: list[str]) -> str | None:
@@ -43,18 +64,28 @@ def detect_format(head: list[str]) -> str | None:
     sample = "\n".join(line[:DETECT_CHARS] for line in head)
     start = sample.lstrip()[:200]
     if start.startswith("<"):
-        return "arxiv-atom" if "<feed" in sample and "2005/Atom" in sample else None
-    if start.startswith("{"):
-        return "jsonl"
-    if start.startswith("[") and not _LIST_ENTRY.search(start):
-        return "json"
+        return next((name for name in MARKUP_FORMATS if _module(name).looks_like(sample)), None)
+    if start.startswith(("{", "[")) and not _LIST_ENTRY.search(start):
+        return _module("json").detect_json(head)  # type: ignore[no-any-return]
     if _EMAIL_ENTRY.search(sample):
         return "arxiv-email"
     if _LIST_ENTRY.search(sample):
         return "arxiv-list"
+    for name in ("bibtex", "ris"):
+        if _module(name).looks_like(sample):
+            return name
     if _HF_BANNER.search(sample) or _looks_like_hf(head):
         return "hf"
     return None
+
+
+def _undetected_hint(head: list[str]) -> str:
+    if _HTML.search("\n".join(line[:DETECT_CHARS] for line in head)):
+        return (
+            "an HTML page, but not an arXiv listing or a Hugging Face papers page;"
+            " save one of those, or name the format with --from"
+        )
+    return f"expected one of {', '.join(FORMATS)}; name it with --from"
 
 
 def _looks_like_hf(head: list[str]) -> bool:
@@ -152,8 +183,7 @@ def _parse_blocks(
         detected = detect_format(head)
         if detected is None:
             raise InputError(
-                f"{source}: not a listing papertriage knows",
-                hint=f"expected one of {', '.join(FORMATS)}; name it with --from",
+                f"{source}: not a listing papertriage knows", hint=_undetected_hint(head)
             )
         format = detected
     report = ParseReport(source=source, format=format, sink=sink)
@@ -163,18 +193,18 @@ def _parse_blocks(
         return report
     lines = chain.from_iterable(block.lines for block in blocks)
     numbered: Lines = enumerate(map(str.rstrip, lines, repeat("\r\n")), start=1)
-    if format == "arxiv-email":
-        parse_arxiv_email(numbered, report, include_replaced=include_replaced)
-    elif format == "arxiv-list":
-        parse_arxiv_list(numbered, report, include_replaced=include_replaced)
-    elif format == "arxiv-atom":
-        parse_arxiv_atom(numbered, report)
-    elif format == "jsonl":
-        parse_jsonl(numbered, report)
-    else:
-        parse_json(numbered, report)
+    parser_for(format)(numbered, report, include_replaced=include_replaced)
     report.finish()
     return report
+
+
+def parser_for(format: str) -> Callable[..., None]:
+    """The parse function of a format named in PARSERS (its module imported now)."""
+    return getattr(_module(format), PARSERS[format].split(":")[1])  # type: ignore[no-any-return]
+
+
+def _module(format: str) -> Any:
+    return import_module(f"papertriage.formats.{PARSERS[format].split(':')[0]}")
 
 
 def _first_blocks(blocks: Iterator[LineBlock]) -> tuple[list[LineBlock], Iterator[LineBlock]]:

@@ -60,9 +60,16 @@ class SortOrder(StrEnum):
 class InputFormat(StrEnum):
     auto = "auto"
     hf = "hf"
+    hf_html = "hf-html"
+    hf_api = "hf-api"
     arxiv_email = "arxiv-email"
     arxiv_list = "arxiv-list"
+    arxiv_html = "arxiv-html"
+    arxiv_rss = "arxiv-rss"
     arxiv_atom = "arxiv-atom"
+    jsonfeed = "jsonfeed"
+    bibtex = "bibtex"
+    ris = "ris"
     jsonl = "jsonl"
     json = "json"
 

@@ -54,7 +54,12 @@ def _text(element: ET.Element | None) -> str:
     return "".join(element.itertext()) if element is not None else ""
 
 
-def parse_arxiv_atom(lines: Lines, report: ParseReport) -> None:
+def looks_like(sample: str) -> bool:
+    """An Atom feed (what the arXiv API answers), judged from the start of the text."""
+    return "<feed" in sample and "2005/Atom" in sample
+
+
+def parse_arxiv_atom(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
     root = _parse_xml(lines, report.source)
     if root.tag != f"{ATOM}feed":
         raise InputError(f"{report.source}: XML but not an Atom feed (root <{root.tag}>)")

@@ -98,6 +98,9 @@ class ParseReport:
                         at,
                         (),
                         None,
+                        None,
+                        None,
+                        None,
                     ),
                 )
                 for at, title, abstract in zip(count(self.count + 1), titles, abstracts)

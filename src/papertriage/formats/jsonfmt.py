@@ -57,13 +57,18 @@ def _loads(text: str, report: ParseReport, line: int | None = None) -> Any:
         ) from None
 
 
-def parse_jsonl(lines: Lines, report: ParseReport) -> None:
+def detect_json(head: list[str]) -> str:
+    """Which JSON format a listing starting with '{' or '[' is, from its first lines."""
+    return "jsonl" if "".join(head).lstrip().startswith("{") else "json"
+
+
+def parse_jsonl(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
     for number, line in lines:
         if line.strip():
             _add(_loads(line, report, number), report, number)
 
 
-def parse_json(lines: Lines, report: ParseReport) -> None:
+def parse_json(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
     data = _loads("\n".join(line for _, line in lines), report)
     if isinstance(data, dict):
         data = data.get("records", [data])

@@ -1,0 +1,14 @@
+"""A BibTeX file: being written (issue 11); detection never picks it yet."""
+
+from __future__ import annotations
+
+from papertriage.errors import InputError
+from papertriage.formats.common import Lines, ParseReport
+
+
+def looks_like(sample: str) -> bool:
+    return False
+
+
+def parse_bibtex(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
+    raise InputError(f"{report.source}: reading a BibTeX file is not finished yet")
