@@ -114,4 +114,13 @@ def _finish(entry: _Entry, report: ParseReport, include_replaced: bool) -> None:
         authors=split_authors(entry.fields.get("authors", "")),
         categories=entry.fields.get("categories", "").split(),
         date=entry.date,
+        announce_type=_announce_type(entry),
     )
+
+
+def _announce_type(entry: _Entry) -> str:
+    """The digest's sections say it: '(*cross-listing*)' after the id, 'replaced with revised
+    version' instead of Date:, or both for a cross-listed paper's replacement."""
+    if entry.replaced:
+        return "replace-cross" if entry.cross_listed else "replace"
+    return "cross" if entry.cross_listed else "new"

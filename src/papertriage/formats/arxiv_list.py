@@ -35,6 +35,7 @@ class _Entry:
     arxiv_id: str
     replaced: bool
     date: str | None
+    cross_listed: bool = False
     title: str = ""
     authors: str = ""
     fields: dict[str, str] = field(default_factory=dict)
@@ -60,8 +61,8 @@ def parse_arxiv_list(lines: Lines, report: ParseReport, *, include_replaced: boo
         if (start := ENTRY_START.match(line)) is not None:
             if entry is not None:
                 _finish(entry, report, include_replaced)
-            replaced = "replaced" in start["rest"].lower()
-            entry = _Entry(number, start["id"], replaced, day)
+            rest = start["rest"].lower()
+            entry = _Entry(number, start["id"], "replaced" in rest, day, "cross-list" in rest)
             continue
         if (header := DAY_HEADER.match(line)) is not None:
             day = _day_to_iso(header["date"]) or day
@@ -103,4 +104,13 @@ def _finish(entry: _Entry, report: ParseReport, include_replaced: bool) -> None:
         authors=split_authors(entry.authors),
         categories=CATEGORY.findall(entry.fields.get("subjects", "")),
         date=entry.date,
+        announce_type=_announce_type(entry),
     )
+
+
+def _announce_type(entry: _Entry) -> str:
+    """What the entry's mark says: '(cross-list from cs.CL)', '(replaced)', or neither for a
+    paper new in the listed category (every list page marks its cross-lists and replacements)."""
+    if entry.replaced:
+        return "replace-cross" if entry.cross_listed else "replace"
+    return "cross" if entry.cross_listed else "new"
