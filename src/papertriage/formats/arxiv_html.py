@@ -39,9 +39,9 @@ _DAY = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?\s+(\d{4}|\d{2})\b")
 _CATEGORY = re.compile(r"\(([a-z\-]+(?:\.[A-Za-z\-]+)?)\)\s*$")
 # The listing's markup as both layouts write it (a page that shows such markup as text escapes it).
 _MARKS = (
-    "class='list-title",
-    'class="list-title',
-    'class="list-identifier"',
+    "<div class='list-title",
+    '<div class="list-title',
+    '<span class="list-identifier"',
     "<dl id='articles'>",
     '<dl id="articles">',
 )
