@@ -264,7 +264,7 @@ def _record_like(data: dict[str, Any]) -> bool:
 def _describe(data: Any) -> str:
     if isinstance(data, dict):
         keys = [str(key) for key in data]
-        shown = ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
+        shown = ", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
         return f"a JSON object with keys {shown}" if keys else "an empty JSON object"
     if isinstance(data, list):
         return "a JSON array"
@@ -276,7 +276,7 @@ def _refuse(report: ParseReport, found: str) -> InputError:
     return InputError(
         f"{report.source}: {found}, not papertriage records, a JSON Feed or Hugging Face API papers",
         hint=(
-            "give papertriage's own JSON or JSON Lines, a JSON Feed, or a Hugging Face API"
-            " response (/api/daily_papers, /api/papers/search, /api/papers/ID)"
+            "give papertriage's own JSON or JSON Lines, a JSON Feed, or what the Hugging Face"
+            " API gives for /api/daily_papers, /api/papers/search or /api/papers/ID"
         ),
     )
