@@ -192,7 +192,7 @@ class TestJson:
         with pytest.raises(InputError, match="upgrade papertriage"):
             parse_text('{"schema_version": 99, "title": "x"}')
 
-    def test_the_hugging_face_feed_is_read_with_its_summary_dropped(self) -> None:
+    def test_the_hugging_face_feed_keeps_its_summary_apart_from_the_abstract(self) -> None:
         line = json.dumps(
             {
                 "id": "https://huggingface.co/papers/2605.26115",
@@ -212,6 +212,7 @@ class TestJson:
             date="2026-05-26",
             source="<text>",
             position=1,
+            ai_summary="A one-line machine summary.",
         )
 
 
