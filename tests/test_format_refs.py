@@ -1,0 +1,254 @@
+"""Reference-manager exports: BibTeX (Zotero, Mendeley, JabRef) and RIS, and their detection."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from papertriage.cli import app
+from papertriage.errors import InputError
+from papertriage.formats import bibtex, ris
+from papertriage.parse import detect_format, iter_lines, parse_lines
+from tests.conftest import DATA, GOLDEN
+
+REFS = DATA / "formats" / "refs"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def parse(text: str, format: str = "auto", source: str = "refs") -> tuple[list, list[str]]:
+    report = parse_lines(iter_lines(text), format, source=source)
+    return report.records, report.warnings
+
+
+def test_a_zotero_export_decodes_latex_but_keeps_math() -> None:
+    records, warnings = parse((REFS / "zotero.bib").read_text(), source="zotero.bib")
+    assert warnings == []
+    moe, bert, survey = records
+    assert moe.title == (
+        "Sparse Mixture-of-Experts für Öffentliche BERT Models with $\\mathcal{O}(\\log n)$ Routing"
+    )
+    assert moe.abstract == (
+        "We route tokens to experts in $O(\\log n)$ steps and cut costs by 40% & more."
+    )
+    assert moe.authors == ("Jörg Müller", "Ana García", "OpenAI Research Team", "Piet van der Berg")
+    assert (moe.id, moe.arxiv_id, moe.categories) == ("2303.08867", "2303.08867", ("cs.LG",))
+    assert (moe.url, moe.date) == ("https://arxiv.org/abs/2303.08867", None)  # year+month only
+    assert bert.title == (
+        "BERT: Pre-Training of Deep Bidirectional Transformers for Language Understanding"
+    )
+    assert bert.authors[:2] == ("Jacob Devlin", "Ming-Wei Chang")
+    assert (bert.arxiv_id, bert.date) == (None, "2019-06-02")
+    assert bert.url == "https://doi.org/10.18653/v1/N19-1423"  # no URL, a DOI
+    assert bert.abstract == "We introduce a new language representation model called BERT."
+    assert survey.title == "Graph Networks – a Survey"
+    assert survey.arxiv_id == "2001.00001"  # from `journal = {arXiv preprint arXiv:...}`
+    # A URL is no LaTeX: its `~` and `%` stay as written.
+    assert survey.url == "https://example.org/papers/~smith/graph%20networks.pdf"
+
+
+def test_a_mendeley_export_with_its_banner() -> None:
+    text = (REFS / "mendeley.bib").read_text()
+    assert detect_format(text.splitlines()) == "bibtex"
+    (record,), warnings = parse(text)
+    assert warnings == []
+    assert (record.title, record.authors) == (
+        "Linear Attention for Long Documents",
+        ("Kim Lee", "Soo Park"),
+    )
+    assert record.abstract == "Attention costs grow with length; we show a 50% cut."  # bare %
+    assert (record.arxiv_id, record.url) == ("2101.00002", "http://arxiv.org/abs/2101.00002")
+
+
+@pytest.mark.parametrize(
+    ("fields", "arxiv_id"),
+    [
+        ("eprint = {arXiv:1706.03762v5}, eprinttype = {arxiv}", "1706.03762"),
+        ("eprint = {hep-th/9901001}, archivePrefix = {arXiv}", "hep-th/9901001"),
+        ("eprint = {12345678}, archivePrefix = {PubMed}", None),
+        ("url = {https://arxiv.org/pdf/2303.08867v2}", "2303.08867"),
+        ("doi = {10.48550/ARXIV.2303.08867}", "2303.08867"),
+        ("doi = {10.1145/1234.56789}", None),
+        ("journal = {CoRR}, volume = {abs/1810.04805}", "1810.04805"),
+    ],
+)
+def test_where_an_arxiv_id_is_found(fields: str, arxiv_id: str | None) -> None:
+    (record,), _ = parse(f"@article{{k, title = {{T}}, {fields}}}\n")
+    assert record.arxiv_id == arxiv_id
+
+
+def test_names_bibtexparser_refuses_lose_no_entry() -> None:
+    text = (
+        "@article{a, title = {One}, author = {Dawson, and Smith, J.}}\n"
+        "@article{b, title = {Two}, author = {family=Oord, given=Aaron, prefix=van den}}\n"
+        "@article{c, Title = {Three}, Author = {N{\\'u}{\\~n}ez, Ana and others}}\n"
+    )
+    records, warnings = parse(text)
+    assert warnings == []
+    assert [r.authors for r in records] == [
+        ("Dawson", "J. Smith"),
+        ("Aaron van den Oord",),
+        ("Ana Núñez",),  # JabRef's capitalised field names; 'others' dropped
+    ]
+
+
+def test_a_broken_entry_is_a_warning_with_its_line_and_the_rest_are_read() -> None:
+    entries = [
+        f"@article{{key{n},\n  title = {{Paper number {n}}},\n  year = {{2020}}\n}}\n"
+        for n in range(1, 46)
+    ]
+    entries[39] = "@article{key40,\n  title = {Paper number 40,\n  year = {2020}\n}\n"
+    records, warnings = parse("".join(entries), source="big.bib")
+    assert warnings == [
+        "big.bib:157: @article entry not read: Unexpected block start: `@article`. Was still"
+        " looking for field-value closing `,` or `}`; skipped"
+    ]
+    assert (39 * 4 + 1) == 157  # the 40th entry starts after 39 entries of 4 lines
+    assert len(records) == 44
+    assert "Paper number 40" not in {r.title for r in records}
+    assert records[39].title == "Paper number 41"
+
+
+def test_untitled_and_repeated_entries_are_warnings() -> None:
+    text = "@misc{a, title = {Kept}}\n@misc{b, author = {No Title}}\n@misc{a, title = {Same key}}\n"
+    records, warnings = parse(text, source="w.bib")
+    assert [r.title for r in records] == ["Kept"]
+    assert warnings == [
+        "w.bib:3: entry 'a' repeats an earlier key; skipped",
+        "w.bib:2: entry 'b' has no title; skipped",
+    ]
+
+
+def test_a_bibtex_file_with_nothing_readable_is_an_error() -> None:
+    with pytest.raises(
+        InputError,
+        match=r"^x\.bib: none of its 2 BibTeX entries could be read \(1 broken, 1 without a title\)"
+        r" \(the warnings above say where\)$",
+    ):
+        parse("@misc{a, author = {X}}\n@misc{b, title = {Open\n", source="x.bib")
+    with pytest.raises(
+        InputError,
+        match=r"^x\.bib: no BibTeX entries found \(a BibTeX file has entries such as @article",
+    ):
+        parse("just some words\nand more\n", "bibtex", source="x.bib")
+
+
+def test_a_ris_file_whose_last_entry_has_no_end() -> None:
+    records, warnings = parse((REFS / "three.ris").read_text(), source="three.ris")
+    assert warnings == ["three.ris:21: the last entry has no 'ER  - ' line; read anyway"]
+    routing, retrieval, last = records
+    assert routing.title == "Expert Routing at Scale"
+    assert routing.abstract == "We study expert routing over many devices."
+    assert routing.authors == ("Lise Meitner", "Chien-Shiung Wu")
+    assert (routing.arxiv_id, routing.date) == ("2303.10001", "2023-03-15")
+    assert routing.url == "http://arxiv.org/abs/2303.10001"
+    assert (retrieval.title, retrieval.authors) == ("Retrieval for Everyone", ("Marie Curie",))
+    assert retrieval.abstract == "Dense retrieval, cheaply."  # N2
+    assert (retrieval.arxiv_id, retrieval.date) == ("2210.00003", None)  # N1; a year only
+    assert (last.title, last.authors) == ("The Last Entry Has No End", ("Emmy Noether",))
+    assert (last.arxiv_id, last.url) == (None, "https://doi.org/10.1000/last")
+
+
+def test_a_ris_entry_without_title_or_without_er_before_the_next() -> None:
+    text = (
+        "TY  - JOUR\nAU  - Nobody, Anne\nAB  - No title here.\nER  - \n"
+        "TY  - JOUR\nTI  - Runs On\n"
+        "TY  - JOUR\nTI  - Next One\nER  - \n"
+    )
+    records, warnings = parse(text, source="r.ris")
+    assert [r.title for r in records] == ["Runs On", "Next One"]
+    assert warnings == [
+        "r.ris:5: entry has no 'ER  - ' line before the next entry (line 7); read anyway",
+        "r.ris:1: entry has no title (TI or T1); skipped",
+    ]
+
+
+def test_a_ris_file_with_nothing_readable_is_an_error() -> None:
+    with pytest.raises(
+        InputError,
+        match=r"^r\.ris: none of its 1 RIS entries has a title \(titles are in TI or T1 lines\)$",
+    ):
+        parse("TY  - JOUR\nAU  - Nobody, Anne\nER  - \n", source="r.ris")
+    with pytest.raises(
+        InputError,
+        match=r"^r\.ris: no RIS entries found \(no 'TY  - ' line\) \(a RIS entry starts with",
+    ):
+        parse("garbage\nmore garbage\n", "ris", source="r.ris")
+
+
+def test_detection_marks() -> None:
+    for name in ("zotero.bib", "mendeley.bib"):
+        sample = (REFS / name).read_text()
+        assert bibtex.looks_like(sample) and not ris.looks_like(sample)
+    sample = (REFS / "three.ris").read_text()
+    assert ris.looks_like(sample) and not bibtex.looks_like(sample)
+    assert bibtex.looks_like(
+        "% This file was created with JabRef 2.10.\n% Encoding: UTF-8\n\n@ARTICLE{k,\n"
+    )
+    assert bibtex.looks_like("@online{Agilent(2022)Type,\n")  # any type, keys with parentheses
+    assert bibtex.looks_like("@article{kuhne2006\n, author = {X}\n")  # Qiqqa's comma first
+    assert ris.looks_like("Provider: Elsevier\nDatabase: ScienceDirect\n\nTY  - JOUR\nT1  - A\n")
+    for path in GOLDEN.iterdir():
+        text = path.read_text()
+        assert not bibtex.looks_like(text) and not ris.looks_like(text), path
+    never = [
+        '{"title": "@article{x, y}"}',
+        "Mail me @misc{not, here}\n" * 1,
+        "A Title About Things\n" * 10 + "@misc{late,\n  title = {Cited at the end}\n}\n",
+        "TY - JOUR\nTI - single spaces are not RIS\n",
+        "TY  - JOUR\n",  # a type line and nothing else
+    ]
+    for text in never:
+        assert not bibtex.looks_like(text) and not ris.looks_like(text), text
+
+
+def test_parse_on_the_command_line(tmp_path: Path) -> None:
+    code, out, err = run("parse", str(REFS / "three.ris"), "-f", "jsonl")
+    assert code == 0
+    assert [json.loads(line)["title"] for line in out.splitlines()] == [
+        "Expert Routing at Scale",
+        "Retrieval for Everyone",
+        "The Last Entry Has No End",
+    ]
+    ris_path = REFS / "three.ris"
+    assert err == (
+        f"{ris_path}: 3 records (ris)\n"
+        f"warning: {ris_path}:21: the last entry has no 'ER  - ' line; read anyway\n"
+    )
+    garbage = tmp_path / "garbage.bib"
+    garbage.write_text("}{ not bibtex at all\n")
+    code, out, err = run("parse", str(garbage), "--from", "bibtex")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"Error: {garbage}: no BibTeX entries found (a BibTeX file has entries such as"
+        " @article{key, title = {...}})\n"
+    )
+    empty = tmp_path / "empty.ris"
+    empty.write_text("\n\n")
+    code, out, err = run("parse", str(empty), "--from", "ris")
+    assert (code, out) == (2, "")
+    assert err == f"Error: {empty}: the file is empty (give a listing with papers in it)\n"
+
+
+def test_the_parsers_import_their_libraries_only_when_used() -> None:
+    program = (
+        "import sys\n"
+        "from papertriage.parse import detect_format\n"
+        "assert detect_format(['@article{k,', 'title = {T}}']) == 'bibtex'\n"
+        "assert detect_format(['TY  - JOUR', 'TI  - T', 'ER  - ']) == 'ris'\n"
+        "print(sorted(m for m in ('bibtexparser', 'rispy', 'pylatexenc') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
