@@ -262,14 +262,23 @@ class Library:
         now: str | None = None,
         taxonomy_hash: str | None = None,
         progress: Callable[[int], None] | None = None,
+        status: str | None = None,
     ) -> Iterator[_Adding]:
         """One transaction to add batches in (`.add(records)`), for a listing too large to
-        hold at once: committed when the block ends, rolled back if it raises."""
+        hold at once: committed when the block ends, rolled back if it raises. `status`,
+        when given, becomes the reading status of every paper added, in that transaction."""
+        if status is not None and status not in STATUSES:
+            raise UsageError(f"unknown status {status!r}", hint=f"one of {', '.join(STATUSES)}")
         db = self.connect()
         with _transaction(db):  # one writer at a time; others wait (busy timeout)
             adding = _Adding.start(db, now or _now(), progress)
             yield adding
             adding.finish(taxonomy_hash)
+            if status is not None:
+                db.executemany(
+                    "UPDATE papers SET status = ? WHERE id = ?",
+                    ((status, paper_id) for paper_id in set(adding.stored_ids.values())),
+                )
         # Fold the write-ahead log into the library and empty it: after a large add it holds
         # gigabytes that every new connection would otherwise have to read through once.
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

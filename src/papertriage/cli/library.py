@@ -66,12 +66,23 @@ def add(
     input_format: FromOpt = InputFormat.auto,
     include_replaced: ReplacedOpt = False,
     topics: TopicsOpt = None,
+    status: Annotated[
+        Status | None,
+        typer.Option(
+            "--status",
+            "-s",
+            show_default=False,
+            help="Give every paper of these listings this reading status (e.g. read, for an "
+            "export of the papers you have read: `rank --learned` then learns from them).",
+        ),
+    ] = None,
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Add listings to your library: parsed, tagged, merged.
 
     Adding the same listing again changes nothing; a paper seen in several listings is kept once.
+    --status sets the reading status of every paper added, in the same transaction.
 
     Example: papertriage add examples/hf-papers-listing.txt
     """
@@ -87,15 +98,15 @@ def add(
         if stored is not None and stored != taxonomy.content_hash():
             retag_library(library, library.records(), taxonomy, messages, env)  # type: ignore[attr-defined]
         options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
-        result = _add_listings(library, files or ["-"], options, taxonomy, env, messages)
+        result = _add_listings(library, files or ["-"], options, taxonomy, env, messages, status)
         states = exported_states(files or [])
         if states:  # an export of a library: bring its reading state along
             library.restore_state(  # type: ignore[attr-defined]
                 {
-                    result.stored_ids[i]: state
+                    result.stored_ids[i]: (None, *state[1:]) if status else state
                     for i, state in states.items()
                     if i in result.stored_ids
-                }
+                }  # the status asked for wins over the exported one; stars and notes still come
             )
         messages.info(
             f"{library.path}: {result.new} new, {result.updated} updated, "  # type: ignore[attr-defined]
@@ -112,9 +123,11 @@ def _add_listings(
     taxonomy: Taxonomy,
     env: Env,
     messages: Messages,
+    status: Status | None = None,
 ) -> AddResult:
-    """Parse, tag and store listings a batch at a time, in one transaction: memory stays flat
-    however large the listing, and a failure anywhere leaves the library as it was."""
+    """Parse, tag and store listings a batch at a time, in one transaction (which also gives
+    the papers `status`, if any): memory stays flat however large the listing, and a failure
+    anywhere leaves the library as it was."""
     from papertriage import cache
     from papertriage.inputs import check_file, read_listing
     from papertriage.tag import Tagger
@@ -129,7 +142,9 @@ def _add_listings(
     with (
         _progress(env, None, "adding to the library") as advance,
         library.adding(  # type: ignore[attr-defined]
-            taxonomy_hash=taxonomy.content_hash(), progress=advance
+            taxonomy_hash=taxonomy.content_hash(),
+            progress=advance,
+            status=status.value if status else None,
         ) as adding,
     ):
         for path in paths:
