@@ -51,7 +51,12 @@ DETECT_LINES = 400  # detection looks at this many lines ...
 DETECT_CHARS = 65_536  # ... and at most this many characters of each
 
 _EMAIL_ENTRY = re.compile(r"^\\\\[ \t]*\n[ \t]*arXiv:\S+", re.M)
-_HF_BANNER = re.compile(r"^Get trending papers in your email inbox", re.M)
+# The e-mail banner or the header of a daily or trending page (checked after every other format).
+_HF_BANNER = re.compile(
+    r"^[ \t]*(?:Get trending papers in your email inbox"
+    r"|(?:Daily|Trending) Papers[ \t]*$|by ?AK and the research community[ \t]*$)",
+    re.M,
+)
 _LIST_ENTRY = re.compile(r"^\[\d+\]\s+arXiv:\S+", re.M)
 _HTML = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)
 # Markup is told apart by the marks each format module knows (its `looks_like`), in this order:
