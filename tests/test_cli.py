@@ -35,7 +35,7 @@ def test_parse_jsonl_to_a_pipe_with_the_report_on_stderr() -> None:
     ]
     assert err == (
         f"{GOLDEN / 'arxiv-email.txt'}: 3 records (arxiv-email); dropped 6 noise lines "
-        "(mail-header 6); skipped 1 replaced entries without abstracts "
+        "(mail-header 6); skipped 1 replaced entries "
         "(--include-replaced keeps them)\n"
     )
 

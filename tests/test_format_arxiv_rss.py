@@ -253,7 +253,7 @@ class TestCli:
         ]
         assert {k: records[0][k] for k in FIRST} == FIRST
         assert err == (
-            f"{RSS}: 2 records (arxiv-rss); skipped 2 replaced entries without abstracts "
+            f"{RSS}: 2 records (arxiv-rss); skipped 2 replaced entries "
             "(--include-replaced keeps them)\n"
         )
 

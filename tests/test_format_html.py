@@ -270,7 +270,7 @@ def test_cli_reads_a_saved_page(tmp_path: Path) -> None:
         "2303.04999",
     ]
     assert result.stderr == (
-        f"{page}: 3 records (arxiv-html); skipped 2 replaced entries without abstracts "
+        f"{page}: 3 records (arxiv-html); skipped 2 replaced entries "
         "(--include-replaced keeps them)\n"
     )
 

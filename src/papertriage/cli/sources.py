@@ -334,7 +334,7 @@ def report_parse(report: object, messages: Messages) -> None:
         line += f"; skipped {report.skipped['repeated']} entries repeated back to back"
     if report.skipped.get("replaced"):
         line += (
-            f"; skipped {report.skipped['replaced']} replaced entries without abstracts"
+            f"; skipped {report.skipped['replaced']} replaced entries"
             " (--include-replaced keeps them)"
         )
     messages.info(line)
