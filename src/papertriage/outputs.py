@@ -1,13 +1,17 @@
 """Write output files so that nothing is ever half-written or silently replaced.
 
 Data goes to a temporary file beside the target, which takes the target's name only once complete.
-Without `force`, an existing file is never replaced, even if it appears while we write.
+Without `force`, an existing file is never replaced, even if it appears while we write. A write
+that fails (a full disk, an I/O error), wherever it fails (write, flush, fsync, close), leaves no
+temporary file behind. A device or a named pipe (`-o /dev/stdout`, a FIFO) is written in place:
+it cannot be replaced, and with `force` a device node must not become a regular file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 
@@ -18,6 +22,8 @@ def check_writable(path: str, *, force: bool) -> None:
     """Fail early, before any work, when `path` cannot or must not be written."""
     if os.path.isdir(path):
         raise OutputError(f"{path}: is a directory", hint="give a file name for the output")
+    if _is_stream(path):
+        return  # written in place, nothing replaced
     if os.path.exists(path) and not force:
         raise OutputError(f"{path}: already exists", hint="use --force to replace it")
     parent = os.path.dirname(os.path.abspath(path))
@@ -27,6 +33,9 @@ def check_writable(path: str, *, force: bool) -> None:
 
 def write_atomically(path: str, chunks: Iterable[str], *, force: bool) -> None:
     check_writable(path, force=force)
+    if _is_stream(path):
+        _write_in_place(path, chunks)
+        return
     directory = os.path.dirname(os.path.abspath(path))
     try:
         handle = tempfile.NamedTemporaryFile(
@@ -63,6 +72,26 @@ def write_atomically(path: str, chunks: Iterable[str], *, force: bool) -> None:
     except BaseException:
         _remove(handle.name)
         raise
+
+
+def _is_stream(path: str) -> bool:
+    """A character device or a named pipe (or socket): what exists but is no regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def _write_in_place(path: str, chunks: Iterable[str]) -> None:
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+    except BrokenPipeError:
+        raise  # a reader that went away (`-o /dev/stdout | head`) is no error, as on stdout
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
 
 
 def _mode_for(path: str) -> int:
