@@ -11,8 +11,9 @@ class ExitCode(IntEnum):
     OK = 0
     NO_RESULTS = 1  # a search or filter matched nothing, like grep
     INPUT = 2  # bad usage or bad input: missing file, unknown format, invalid taxonomy, ...
-    OUTPUT = 3  # the output could not be written (exists without --force, permission, disk)
-    INTERRUPTED = 130
+    OUTPUT = 3  # the output (a file or stdout) could not be written: exists, permission, disk full
+    INTERRUPTED = 130  # Ctrl-C (SIGINT)
+    TERMINATED = 143  # SIGTERM (`kill PID`): 128 + 15, as a shell reports a process it ended
 
 
 class PapertriageError(Exception):
@@ -38,6 +39,11 @@ class UsageError(PapertriageError):
 
 
 class OutputError(PapertriageError):
-    """The output file cannot be written."""
+    """The output file, or stdout, cannot be written."""
 
     exit_code = ExitCode.OUTPUT
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, as Ctrl-C raises KeyboardInterrupt: the same clean-up
+    runs (workers stopped, the library's transaction rolled back, partial files removed)."""

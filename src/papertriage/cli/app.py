@@ -13,12 +13,12 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 
 from papertriage.dirs import UserDirs, user_dirs
-from papertriage.errors import ExitCode, PapertriageError, UsageError
+from papertriage.errors import ExitCode, OutputError, PapertriageError, Terminated, UsageError
 from papertriage.models import Record
 
 if TYPE_CHECKING:
@@ -213,25 +213,128 @@ class Messages:
 
 
 def _run(body: Callable[[], T]) -> T:
-    """Call a command body; turn domain errors into `Error: ...` on stderr and an exit code."""
+    """Call a command body; turn domain errors into `Error: ...` on stderr and an exit code.
+
+    A failed write on stdout (a full disk, an I/O error) is such an error, wherever it happens:
+    rich and plain writes alike go through `_GuardedStdout`, and what is still buffered is
+    flushed here rather than at exit. SIGTERM ends the command as Ctrl-C does (workers
+    stopped, the library's transaction rolled back, partial output files removed)."""
+    with _guarded_stdout(), _sigterm_interrupts():
+        try:
+            return _then_flush(body)
+        except PapertriageError as error:
+            if isinstance(error, _StdoutError):
+                _silence_stdout()
+            sys.stderr.write(f"Error: {error}\n")
+            raise typer.Exit(int(error.exit_code)) from None
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        except Terminated:
+            sys.stderr.write("Terminated.\n")
+            raise typer.Exit(int(ExitCode.TERMINATED)) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("Interrupted.\n")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _then_flush(body: Callable[[], T]) -> T:
     try:
-        return body()
-    except PapertriageError as error:
-        sys.stderr.write(f"Error: {error}\n")
-        raise typer.Exit(int(error.exit_code)) from None
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-    except KeyboardInterrupt:
-        sys.stderr.write("Interrupted.\n")
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        result = body()
+    except typer.Exit:  # an early end (nothing matched, ...) keeps what was written
+        sys.stdout.flush()
+        raise
+    sys.stdout.flush()
+    return result
 
 
 def _quiet_broken_pipe() -> NoReturn:
-    # The reader went away (`| head`): not an error. Point stdout at /dev/null so the interpreter's
-    # final flush does not complain either.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    # The reader went away (`| head`): not an error.
+    _silence_stdout()
     raise typer.Exit(int(ExitCode.OK))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush of what is still buffered
+    neither fails again nor reports "Exception ignored" (and exit 120) at shutdown."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (a test's capture): nothing to flush at exit
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
+
+
+class _StdoutError(OutputError):
+    """Writing to stdout failed (a closed pipe is not this, see _quiet_broken_pipe)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(f"stdout: cannot write: {error.strerror or error}")
+
+
+class _GuardedStdout:
+    """sys.stdout while a command runs: the same stream, with a failed write or flush raised as
+    `_StdoutError` (BrokenPipeError stays as it is)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise _StdoutError(error) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise _StdoutError(error) from None
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, ...
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def _guarded_stdout() -> Iterator[None]:
+    stream = sys.stdout
+    if isinstance(stream, _GuardedStdout):  # a command run inside another's _run
+        yield
+        return
+    sys.stdout = _GuardedStdout(stream)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout = stream
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises Terminated (a KeyboardInterrupt) while the block runs. Only in the main
+    thread (where Python runs signal handlers) and only if SIGTERM has its default action: an
+    ignored SIGTERM (nohup-like launchers) stays ignored."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def resolve_format(
@@ -308,9 +411,17 @@ def emit_records(
 
 
 def _write_stdout(chunks: Iterable[str]) -> None:
-    write = sys.stdout.write
-    for chunk in chunks:
-        write(chunk)
+    stream = sys.stdout
+    if isinstance(stream, _GuardedStdout):  # its errors, without a Python call per chunk
+        stream = stream.stream
+    write = stream.write
+    for chunk in chunks:  # (only the writes are guarded: a renderer's error is not stdout's)
+        try:
+            write(chunk)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise _StdoutError(error) from None
     sys.stdout.flush()
 
 
