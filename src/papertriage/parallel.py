@@ -6,12 +6,24 @@ results do not depend on the number of workers) and sends them to every worker; 
 their slice against the topic prototypes and turn evidence into verdicts. So no phase leaves the
 workers waiting on one process. Workers are forked, so the tagger and the records reach them
 without being copied through a pipe. Where fork is unavailable, Tagger tags in one process.
+
+Workers never outlive the parent, however it ends. On Linux the kernel kills a worker when its
+parent dies (PR_SET_PDEATHSIG), even by SIGKILL. Everywhere, a worker holds only its own end of
+its pipe: fork also hands it the parent's ends of its own and its elder siblings' pipes, and
+while any process holds them, a dead parent's pipes never report end-of-file or a broken pipe,
+and a worker blocked on sending waits forever. Ctrl-C is the parent's to handle (it stops the
+workers); workers ignore it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import multiprocessing
+import os
+import signal
+import sys
 import traceback
 from collections.abc import Callable
 from itertools import pairwise
@@ -54,11 +66,15 @@ class ParallelTagging:
         self.pipes: list[Connection] = []
         self.processes: list[Any] = []
         self.finished = False
+        parent = os.getpid()
         try:
             for lo, hi in pairwise(bounds):
                 parent_end, child_end = context.Pipe()
+                inherited = [*self.pipes, parent_end]  # the parent's ends, for the child to close
                 process = context.Process(
-                    target=_work, args=(tagger, records, lo, hi, child_end, index), daemon=True
+                    target=_work,
+                    args=(tagger, records, lo, hi, child_end, index, parent, inherited),
+                    daemon=True,
                 )
                 process.start()
                 child_end.close()
@@ -108,9 +124,37 @@ def _receive(pipe: Connection) -> Any:
     return payload
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _bind_to_parent(parent: int, inherited: list[Connection]) -> None:
+    """In a new worker: die with the parent; ignore Ctrl-C (the parent stops the workers) and
+    let SIGTERM kill at once (not raise the parent's Terminated, see cli.app._run)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers on Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+            prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl: the closed pipes below still end the worker when it next uses one
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    for end in inherited:
+        end.close()
+
+
 def _work(
-    tagger: Tagger, records: list[Record], lo: int, hi: int, pipe: Connection, index: bool
+    tagger: Tagger,
+    records: list[Record],
+    lo: int,
+    hi: int,
+    pipe: Connection,
+    index: bool,
+    parent: int,
+    inherited: list[Connection],
 ) -> None:
+    _bind_to_parent(parent, inherited)
     gc.disable()  # a short-lived worker: collecting would only copy the parent's pages
     try:
         tagger.token_sink = [] if index else None
@@ -127,7 +171,10 @@ def _work(
         similarity = tagger.slice_similarities(contents, counts, pipe.recv())
         verdicts = tagger.verdicts([evidence for evidence, _ in scanned], similarity)
         pipe.send(("ok", (verdicts, part)))
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        pass  # the parent is gone: nobody to tell
     except BaseException:
-        pipe.send(("error", traceback.format_exc()))
+        with contextlib.suppress(OSError):
+            pipe.send(("error", traceback.format_exc()))
     finally:
         pipe.close()
