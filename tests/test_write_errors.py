@@ -238,3 +238,18 @@ def test_output_to_a_named_pipe_writes_it_in_place(force: list[str], tmp_path: P
     assert (code, err) == (0, "")
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert len(copy.read_text().splitlines()) == 260  # the header and the 259 papers
+
+
+@needs_dev_full
+@pytest.mark.parametrize("option", ["--help", "--version"])
+def test_help_and_version_on_a_full_disk_are_one_error_line(option: str) -> None:
+    result = to_dev_full(option)
+    assert (result.returncode, result.stderr) == (3, FULL)
+
+
+def test_help_to_a_closed_pipe_is_not_an_error() -> None:
+    command = f"{sys.executable} -m papertriage --help | head -c 1"
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, cwd=ROOT
+    )
+    assert (result.returncode, result.stderr) == (0, "")

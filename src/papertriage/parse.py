@@ -8,10 +8,9 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
+from importlib import import_module
 from itertools import chain, islice, pairwise, repeat
 from typing import Any
-
-from importlib import import_module
 
 from papertriage.errors import InputError, UsageError
 from papertriage.formats.common import LineBlock, Lines, ParseReport

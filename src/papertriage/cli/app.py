@@ -91,7 +91,7 @@ ReplacedOpt = Annotated[
     bool,
     typer.Option(
         "--include-replaced/--skip-replaced",
-        help="Keep arXiv 'replaced' entries (they carry no abstract).",
+        help="Keep arXiv 'replaced' entries (skipped by default: a new version of an old paper).",
     ),
 ]
 
@@ -494,4 +494,17 @@ def _check_tags(taxonomy: Taxonomy, tags: Iterable[str]) -> None:
 
 
 def main() -> None:
-    app()
+    """The entry point. `--help` and `--version` write outside every command's `_run`: their
+    output is flushed here, so that a failed write there is the same one `Error:` line."""
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        raise SystemExit(int(ExitCode.OK)) from None
+    except OSError as error:
+        _silence_stdout()
+        sys.stderr.write(f"Error: {_StdoutError(error)}\n")
+        raise SystemExit(int(ExitCode.OUTPUT)) from None

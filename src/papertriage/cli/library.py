@@ -465,7 +465,6 @@ def export(
         items = [
             exporting.Item(record, *states.get(record.id, (None, False, ()))) for record in records
         ]
-        messages.info(f"{len(items)} papers exported")
         if fmt is ExportFormat.md:
             chunks: Iterable[str] = exporting.markdown_reading_list(
                 items, group_by=group_by.value, title=title, date=date.today().isoformat()
@@ -481,6 +480,7 @@ def export(
 
             chunks = object_chunks([item.to_dict() for item in items], fmt.value)
         _write_or_save(chunks, output, force)
+        messages.info(f"{len(items)} papers exported")  # only once they are
         if not items:
             raise typer.Exit(int(ExitCode.NO_RESULTS))
 
