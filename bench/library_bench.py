@@ -12,7 +12,7 @@ made distinct, see below) is written and then:
 2. Add again. The same command once more, for information; the library must not change.
 3. Search. A cold `python -m papertriage search "mixture of experts" --db DB --format jsonl` (a
    new process and an empty cache); target at 1,000,000 records: < 1 s. Then in this process: open
-   the index the library keeps (papertriage.libindex, written by add: nothing is rebuilt) and time
+   the index the library keeps (papertriage.library.index, written by add: nothing is rebuilt) and time
    search_bench.py's 24 queries once each after a warm-up pass (median and p95), next to an
    in-memory FTS5 table of the same records (loaded with Library.records) in the same run.
    Targets at 1,000,000 records: median <= 20 ms, p95 <= 50 ms.
@@ -51,11 +51,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from papertriage.libindex import LibraryPostings
+from papertriage.library.index import LibraryPostings
+from papertriage.library.store import Library
 from papertriage.models import Record
-from papertriage.search import SearchIndex
-from papertriage.store import Library
-from papertriage.topics import default_taxonomy
+from papertriage.search.index import SearchIndex
+from papertriage.topics.taxonomy import default_taxonomy
 
 # The listing generator and the search helpers live beside this file; the bench directory is not
 # a package, so put it on the path (it is already there when run as a script).

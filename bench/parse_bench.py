@@ -5,7 +5,7 @@ A large Hugging Face style listing is synthesised (deterministically) from the r
 abstract sentences of examples/hf-papers-listing.txt. For each size the script times
 
 * baseline: open(path, encoding="utf-8").read().splitlines()
-* parse:    papertriage.inputs.read_listing(path, ReadOptions())
+* parse:    papertriage.listings.inputs.read_listing(path, ReadOptions())
 
 in this process (best of --repeat), and measures the peak memory of each in a fresh child process
 (`parse_bench.py --child MODE PATH`), so one measurement cannot inflate the other.
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from papertriage.inputs import ReadOptions, read_listing
+from papertriage.listings.inputs import ReadOptions, read_listing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO_ROOT / "examples" / "hf-papers-listing.txt"

@@ -31,11 +31,11 @@ from pathlib import Path
 
 import yaml
 
+from papertriage.listings.parse import parse_text
 from papertriage.models import Record, normalize_title
-from papertriage.parse import parse_text
-from papertriage.search import SearchIndex
-from papertriage.tag import Tagger
-from papertriage.topics import default_taxonomy
+from papertriage.search.index import SearchIndex
+from papertriage.topics.tagger import Tagger
+from papertriage.topics.taxonomy import default_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 LISTING = ROOT / "examples" / "hf-papers-listing.txt"

@@ -39,10 +39,10 @@ from pathlib import Path
 # directory is not a package, so put it on the path (it is already there when run as a script).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import parse_bench
-from papertriage.learn import Features, split_by_state
+from papertriage.learn.model import Features, split_by_state
+from papertriage.learn.screening import Screening
+from papertriage.library.store import Library
 from papertriage.models import Record
-from papertriage.screening import Screening
-from papertriage.store import Library
 from parse_bench import SEED, BenchError, positive_int, progress, verdict
 
 STEP_TARGET_MS = 200.0  # median step at 10000 papers, at most

@@ -48,11 +48,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from papertriage.inputs import ReadOptions, read_listing
+from papertriage.listings.inputs import ReadOptions, read_listing
 from papertriage.models import Record
-from papertriage.search import SearchIndex
-from papertriage.tag import Tagger
-from papertriage.topics import default_taxonomy
+from papertriage.search.index import SearchIndex
+from papertriage.topics.tagger import Tagger
+from papertriage.topics.taxonomy import default_taxonomy
 
 # The listing generator and the small helpers live in parse_bench.py, beside this file; the bench
 # directory is not a package, so put it on the path (it is already there when run as a script).

@@ -4,15 +4,15 @@
 The synthetic Hugging Face style listing of bench/parse_bench.py is reused (same real sentences,
 same seed). For each size the script times, in this process (best of --repeat):
 
-* parse: papertriage.inputs.read_listing(path, ReadOptions()).records
-* tag:   papertriage.tag.Tagger(default_taxonomy()).tag(records)
+* parse: papertriage.listings.inputs.read_listing(path, ReadOptions()).records
+* tag:   papertriage.topics.tagger.Tagger(default_taxonomy()).tag(records)
 
 Before any timing it loads the default taxonomy (it is cached per process) and imports
 scikit-learn's text features (the TF-IDF rule imports them on first use); the import time is
 reported on its own line and is not part of the tag seconds.
 
 The taxonomy's load time is measured in fresh child processes, where nothing is cached yet: (a)
-the default_taxonomy() call alone, after importing papertriage.topics, and (b) the import plus the
+the default_taxonomy() call alone, after importing papertriage.topics.taxonomy, and (b) the import plus the
 call. Each is the median of 5 children.
 
 Targets: 100000 records tagged in under 20 s (scaled linearly for other sizes); default taxonomy
@@ -37,10 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from papertriage.inputs import ReadOptions, read_listing
+from papertriage.listings.inputs import ReadOptions, read_listing
 from papertriage.models import Record
-from papertriage.tag import Tagger
-from papertriage.topics import default_taxonomy
+from papertriage.topics.tagger import Tagger
+from papertriage.topics.taxonomy import default_taxonomy
 
 # The listing generator and the small helpers live in parse_bench.py, beside this file; the bench
 # directory is not a package, so put it on the path (it is already there when run as a script).
@@ -58,7 +58,7 @@ LOAD_RUNS = 5  # child processes per load measurement; the median counts
 # part being measured, so interpreter start-up and site imports are never included.
 LOAD_CALL_ONLY = """\
 import time
-import papertriage.topics as topics
+import papertriage.topics.taxonomy as topics
 start = time.perf_counter()
 topics.default_taxonomy()
 print((time.perf_counter() - start) * 1000)
@@ -66,7 +66,7 @@ print((time.perf_counter() - start) * 1000)
 LOAD_WITH_IMPORT = """\
 import time
 start = time.perf_counter()
-import papertriage.topics as topics
+import papertriage.topics.taxonomy as topics
 topics.default_taxonomy()
 print((time.perf_counter() - start) * 1000)
 """
@@ -261,7 +261,7 @@ def print_report(
     )
     print(
         f"default taxonomy load, fresh process, median of {LOAD_RUNS}: "
-        f"(b) import papertriage.topics + call {full_ms:.1f} ms (for information)"
+        f"(b) import papertriage.topics.taxonomy + call {full_ms:.1f} ms (for information)"
     )
 
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from papertriage.cli import app
 from papertriage.errors import UsageError
-from papertriage.store import Library
+from papertriage.library.store import Library
 from tests.conftest import DATA, GOLDEN
 
 ZOTERO = str(DATA / "formats" / "refs" / "zotero.bib")

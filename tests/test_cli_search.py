@@ -103,8 +103,8 @@ def test_search_does_not_import_scikit_learn_on_a_cached_listing(tmp_path: Path)
 
 
 def test_a_large_listing_keeps_its_index_in_the_cache(tmp_path: Path, monkeypatch) -> None:
-    from papertriage.parse import parse_text
-    from papertriage.render import jsonl_lines
+    from papertriage.listings.parse import parse_text
+    from papertriage.output.render import jsonl_lines
 
     base = parse_text(EXAMPLE.read_text(encoding="utf-8"))
     # Distinct arXiv ids: near-identical titles of different arXiv papers are never merged.

@@ -8,8 +8,8 @@ from pathlib import Path
 import bibtexparser
 from markdown_it import MarkdownIt
 
-from papertriage.export import Item, bibtex_entries, groups, markdown_reading_list
 from papertriage.models import Record
+from papertriage.output.export import Item, bibtex_entries, groups, markdown_reading_list
 from tests.conftest import GOLDEN
 from tests.test_cli import run
 

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from papertriage.cli import app
 from papertriage.errors import InputError
-from papertriage.formats import arxiv_atom, arxiv_rss
+from papertriage.listings.formats import arxiv_atom, arxiv_rss
+from papertriage.listings.parse import ParseReport, detect_format, parse_lines, parse_text
 from papertriage.models import Record
-from papertriage.parse import ParseReport, detect_format, parse_lines, parse_text
 from tests.conftest import DATA, GOLDEN
 
 FEEDS = DATA / "formats" / "arxiv_rss"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from papertriage.cli.app import InputFormat
-from papertriage.parse import FORMATS
+from papertriage.listings.parse import FORMATS
 from tests.test_cli import run
 
 ROOT = Path(__file__).parents[1]

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from papertriage.cli import app
-from papertriage.formats.hf import noise_kind
-from papertriage.parse import detect_format, parse_lines, parse_text
+from papertriage.listings.formats.hf import noise_kind
+from papertriage.listings.parse import detect_format, parse_lines, parse_text
 from tests.conftest import DATA
 
 PAGES = DATA / "formats" / "hf"

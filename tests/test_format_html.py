@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from papertriage.cli import app
 from papertriage.errors import InputError
-from papertriage.formats import arxiv_html, hf_html
-from papertriage.formats.htmltree import parse_html
-from papertriage.parse import detect_format, iter_lines, parse_lines
+from papertriage.listings.formats import arxiv_html, hf_html
+from papertriage.listings.formats.htmltree import parse_html
+from papertriage.listings.parse import detect_format, iter_lines, parse_lines
 from tests.conftest import DATA
 
 HTML = DATA / "formats" / "html"

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from papertriage.cli import app
 from papertriage.errors import InputError
-from papertriage.formats.jsonfeed import html_to_text
-from papertriage.formats.jsonfmt import arxiv_id_in, detect_json, split_hf_summary
+from papertriage.listings.formats.jsonfeed import html_to_text
+from papertriage.listings.formats.jsonfmt import arxiv_id_in, detect_json, split_hf_summary
+from papertriage.listings.parse import detect_format, parse_lines, parse_text
 from papertriage.models import Record
-from papertriage.parse import detect_format, parse_lines, parse_text
 from tests.conftest import DATA
 
 JSON_DATA = DATA / "formats" / "json"

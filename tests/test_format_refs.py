@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from papertriage.cli import app
 from papertriage.errors import InputError
-from papertriage.formats import bibtex, ris
-from papertriage.parse import detect_format, iter_lines, parse_lines
+from papertriage.listings.formats import bibtex, ris
+from papertriage.listings.parse import detect_format, iter_lines, parse_lines
 from tests.conftest import DATA, GOLDEN
 
 REFS = DATA / "formats" / "refs"
@@ -243,7 +243,7 @@ def test_parse_on_the_command_line(tmp_path: Path) -> None:
 def test_the_parsers_import_their_libraries_only_when_used() -> None:
     program = (
         "import sys\n"
-        "from papertriage.parse import detect_format\n"
+        "from papertriage.listings.parse import detect_format\n"
         "assert detect_format(['@article{k,', 'title = {T}}']) == 'bibtex'\n"
         "assert detect_format(['TY  - JOUR', 'TI  - T', 'ER  - ']) == 'ris'\n"
         "print(sorted(m for m in ('bibtexparser', 'rispy', 'pylatexenc') if m in sys.modules))\n"

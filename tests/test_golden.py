@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from papertriage.parse import parse_lines
+from papertriage.listings.parse import parse_lines
 from tests.conftest import GOLDEN
 
 CASES = [

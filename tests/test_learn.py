@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from papertriage.learn import (
+from papertriage.learn.model import (
     MODEL,
     SIMILARITY,
     Features,

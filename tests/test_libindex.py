@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from papertriage.libindex import LibraryPostings, build_segment
+from papertriage.library.index import LibraryPostings, build_segment
+from papertriage.library.store import MAX_SEGMENTS, Library
 from papertriage.models import Record
-from papertriage.search import SearchIndex
-from papertriage.store import MAX_SEGMENTS, Library
-from papertriage.tag import Tagger
-from papertriage.topics import default_taxonomy
+from papertriage.search.index import SearchIndex
+from papertriage.topics.tagger import Tagger
+from papertriage.topics.taxonomy import default_taxonomy
 from tests.conftest import EXAMPLE
 from tests.test_cli import run
 from tests.test_store import example_records

@@ -6,7 +6,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from papertriage.models import Record
-from papertriage.render import markdown_lines
+from papertriage.output.render import markdown_lines
 
 TRICKY = [
     "A *Bold* [Claim] <b>html</b> & more | a_b `code` ~x~",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from papertriage.merge import merge_duplicates
+from papertriage.listings.merge import merge_duplicates
 from papertriage.models import Record
 
 

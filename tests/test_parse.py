@@ -7,8 +7,8 @@ import json
 import pytest
 
 from papertriage.errors import InputError, UsageError
+from papertriage.listings.parse import detect_format, parse_lines, parse_text
 from papertriage.models import Record, title_hash
-from papertriage.parse import detect_format, parse_lines, parse_text
 from tests.conftest import EXAMPLE, GOLDEN
 
 ABSTRACT = (
@@ -217,7 +217,7 @@ class TestJson:
 
 
 def test_the_white_space_list_is_what_str_split_splits_on() -> None:
-    from papertriage.formats.hf import _OTHER_SPACE
+    from papertriage.listings.formats.hf import _OTHER_SPACE
 
     every = {chr(c) for c in range(0x110000) if chr(c).isspace()}
     assert set(_OTHER_SPACE) == every - {" ", "\n"}
@@ -235,7 +235,7 @@ def test_the_hf_feed_summary_ending_generated_by_a_model_is_dropped() -> None:
 
 @pytest.mark.parametrize("name", ["hf-page.txt", "arxiv-email.txt", "arxiv-list.txt"])
 def test_a_sink_gets_the_same_records_a_batch_at_a_time(name: str, monkeypatch) -> None:
-    import papertriage.formats.common as common
+    import papertriage.listings.formats.common as common
 
     path = GOLDEN / name if name != "hf-page.txt" else EXAMPLE
     text = path.read_text(encoding="utf-8")
@@ -250,8 +250,8 @@ def test_a_sink_gets_the_same_records_a_batch_at_a_time(name: str, monkeypatch) 
 
 @pytest.mark.parametrize("name", ["hf-page.txt", "arxiv-email.txt", "arxiv-atom.xml"])
 def test_reading_a_file_in_small_blocks_changes_nothing(name: str, tmp_path, monkeypatch) -> None:
-    import papertriage.inputs as inputs
-    from papertriage.readoptions import ReadOptions
+    import papertriage.listings.inputs as inputs
+    from papertriage.listings.readoptions import ReadOptions
 
     whole = inputs.read_listing(str(GOLDEN / name), ReadOptions()).records
     crlf = tmp_path / name  # CRLF line ends and no final line end, read 7 characters at a time
@@ -268,7 +268,7 @@ SECOND_PARAGRAPH = "A second paragraph of the same abstract, long enough to be n
 @pytest.mark.parametrize("cut", [None, 2, 4])
 def test_a_second_abstract_paragraph_joins_the_paper_before_it(cut: int | None) -> None:
     """Also when the paragraph starts a new block, after the paper became a record."""
-    from papertriage.parse import LineBlock, parse_blocks
+    from papertriage.listings.parse import LineBlock, parse_blocks
 
     lines = ["First Paper", ABSTRACT, SECOND_PARAGRAPH, "Second Paper", ABSTRACT]
     blocks = [LineBlock(lines)] if cut is None else [LineBlock(lines[:cut]), LineBlock(lines[cut:])]
@@ -283,8 +283,8 @@ def test_a_second_abstract_paragraph_joins_the_paper_before_it(cut: int | None) 
 def test_irregular_spacing_is_normalised_in_whichever_block_it_is(tmp_path, monkeypatch) -> None:
     """A file is read in blocks, each searched once for spacing that needs work: one run of
     spaces or one tab anywhere, even split between two reads, still comes out normalised."""
-    import papertriage.inputs as inputs
-    from papertriage.readoptions import ReadOptions
+    import papertriage.listings.inputs as inputs
+    from papertriage.listings.readoptions import ReadOptions
 
     papers = [(f"Paper {n} on things", f"{ABSTRACT} Number {n}.") for n in range(1, 6)]
     papers[2] = ("Paper 3  on\tthings", f"{ABSTRACT}   Number 3.")

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from papertriage.errors import PapertriageError
-from papertriage.formats.hf import noise_kind
+from papertriage.listings.formats.hf import noise_kind
+from papertriage.listings.parse import FORMATS, parse_text
 from papertriage.models import Record
-from papertriage.parse import FORMATS, parse_text
-from papertriage.render import arxiv_email_listing, hf_listing, jsonl_lines
+from papertriage.output.render import arxiv_email_listing, hf_listing, jsonl_lines
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -115,8 +115,8 @@ def test_reading_a_file_in_blocks_parses_as_the_whole_text(
     import os
     import tempfile
 
-    import papertriage.inputs as inputs
-    from papertriage.readoptions import ReadOptions
+    import papertriage.listings.inputs as inputs
+    from papertriage.listings.readoptions import ReadOptions
 
     text = "".join(f"{t}\n{a}\n" for t, a in papers)
     whole = parse_text(text, format="hf", source="f")

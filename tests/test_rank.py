@@ -9,8 +9,8 @@ import pytest
 
 from papertriage.errors import InputError, UsageError
 from papertriage.models import Record
-from papertriage.rank import Profile, find_record, load_profile, rank_by_profile, rank_like
-from papertriage.topics import default_taxonomy
+from papertriage.search.rank import Profile, find_record, load_profile, rank_by_profile, rank_like
+from papertriage.topics.taxonomy import default_taxonomy
 from tests.conftest import EXAMPLE, GOLDEN
 from tests.test_cli import run
 

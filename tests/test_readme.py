@@ -58,7 +58,7 @@ def test_usage_examples_run(command: str, tmp_path: Path) -> None:
 
 
 def test_the_readme_taxonomy_example_is_valid() -> None:
-    from papertriage.topics import parse_taxonomy
+    from papertriage.topics.taxonomy import parse_taxonomy
 
     block = re.findall(r"```yaml\n(.*?)```", README, flags=re.S)[0]
     taxonomy = parse_taxonomy(block, "README")

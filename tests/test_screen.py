@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from papertriage.learn import Features, split_by_state
+from papertriage.cli.terminal import screen_card
+from papertriage.learn.model import Features, split_by_state
+from papertriage.learn.screening import HELP, Screening, screen_loop
+from papertriage.library.store import Library
 from papertriage.models import Record
-from papertriage.screening import HELP, Screening, screen_loop
-from papertriage.store import Library
-from papertriage.terminal import screen_card
 from tests.conftest import GOLDEN
 from tests.test_cli import run
 

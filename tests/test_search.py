@@ -8,7 +8,7 @@ import pytest
 
 from papertriage.errors import UsageError
 from papertriage.models import Record
-from papertriage.search import (
+from papertriage.search.index import (
     K1,
     TITLE_WEIGHT,
     B,
@@ -17,8 +17,8 @@ from papertriage.search import (
     parse_query,
     search_tokens,
 )
-from papertriage.tag import tag_records
-from papertriage.topics import default_taxonomy
+from papertriage.topics.tagger import tag_records
+from papertriage.topics.taxonomy import default_taxonomy
 
 PAPERS = [
     (
@@ -173,7 +173,7 @@ def test_limit_and_min_score(index: SearchIndex) -> None:
     ],
 )
 def test_array_postings_rank_exactly_like_the_dictionaries(query: str) -> None:
-    from papertriage.parse import parse_text
+    from papertriage.listings.parse import parse_text
     from tests.conftest import EXAMPLE
 
     records = tag_records(parse_text(EXAMPLE.read_text(encoding="utf-8")), default_taxonomy())

@@ -9,14 +9,14 @@ from xml.etree import ElementTree
 import pytest
 
 from papertriage.errors import UsageError
-from papertriage.models import Record
-from papertriage.simulate import (
+from papertriage.learn.simulate import (
     load_relevance,
     match_labels,
     metrics,
     recall_curve,
     simulate,
 )
+from papertriage.models import Record
 from tests.conftest import DATA, EXAMPLE
 from tests.test_cli import run
 
@@ -51,8 +51,8 @@ def test_metrics_of_a_fabricated_order_match_the_hand_computed_values() -> None:
 
 
 def _labelled(topic: str) -> object:
-    from papertriage.inputs import read_listing
-    from papertriage.readoptions import ReadOptions
+    from papertriage.listings.inputs import read_listing
+    from papertriage.listings.readoptions import ReadOptions
 
     records = read_listing(str(EXAMPLE), ReadOptions()).records
     return match_labels(records, load_relevance(LABELS, topic))

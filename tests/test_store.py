@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from papertriage.library.store import Library, LibraryError
+from papertriage.listings.parse import parse_text
 from papertriage.models import Record
-from papertriage.parse import parse_text
-from papertriage.render import jsonl_lines
-from papertriage.store import Library, LibraryError
+from papertriage.output.render import jsonl_lines
 from tests.conftest import EXAMPLE, GOLDEN
 from tests.test_cli import run
 
@@ -220,7 +220,7 @@ def test_a_changed_taxonomy_retags_the_library(tmp_path: Path, monkeypatch) -> N
 
 
 def test_an_old_library_is_migrated_in_place(tmp_path: Path) -> None:
-    from papertriage.store import MIGRATIONS
+    from papertriage.library.store import MIGRATIONS
 
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path, isolation_level=None)
@@ -306,7 +306,7 @@ def test_add_reports_progress_to_a_callback(tmp_path: Path) -> None:
 def test_add_streams_a_large_listing_in_batches_and_a_bad_line_late_loses_nothing(
     tmp_path: Path, monkeypatch
 ) -> None:
-    import papertriage.formats.common as common
+    import papertriage.listings.formats.common as common
 
     monkeypatch.setattr(common, "SINK_BATCH", 50)  # so the example arrives in six batches
     monkeypatch.setenv("PAPERTRIAGE_HOME", str(tmp_path / "home"))
@@ -447,8 +447,8 @@ def test_filter_and_export_on_the_library_read_only_the_papers_they_keep(
 def test_adding_a_listing_again_tags_only_what_is_new_or_richer(
     tmp_path: Path, monkeypatch
 ) -> None:
-    import papertriage.formats.common as common
-    from papertriage.tag import Tagger
+    import papertriage.listings.formats.common as common
+    from papertriage.topics.tagger import Tagger
 
     tagged: list[str] = []
     real_start = Tagger.start
@@ -498,7 +498,7 @@ def test_a_paper_made_richer_then_seen_again_as_before_in_one_add_stays_richer(
 ) -> None:
     """The plain copy in a later batch is judged against the paper as the earlier batch left
     it, even though it was checked while that batch was still being stored."""
-    import papertriage.formats.common as common
+    import papertriage.listings.formats.common as common
 
     monkeypatch.setattr(common, "SINK_BATCH", 50)
     db = tmp_path / "lib.sqlite3"

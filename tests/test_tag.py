@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from papertriage.models import Record
-from papertriage.tag import Tagger, tag_records
 from papertriage.tokens import stem
-from papertriage.topics import default_taxonomy, parse_taxonomy
+from papertriage.topics.tagger import Tagger, tag_records
+from papertriage.topics.taxonomy import default_taxonomy, parse_taxonomy
 
 FILLER = "We evaluate on standard benchmarks and report accuracy and efficiency."
 
@@ -130,7 +130,7 @@ def test_parallel_tagging_gives_exactly_the_serial_result() -> None:
 
 
 def test_literal_prefix_gates_only_what_it_may() -> None:
-    from papertriage.tag import literal_prefix
+    from papertriage.topics.tagger import literal_prefix
 
     assert literal_prefix(r"\bprun\w*\s+of") == "prun"
     assert literal_prefix(r"\bdistill\w*") == "distill"

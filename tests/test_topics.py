@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from papertriage.topics import TaxonomyError, default_taxonomy, load_taxonomy, parse_taxonomy
+from papertriage.topics.taxonomy import (
+    TaxonomyError,
+    default_taxonomy,
+    load_taxonomy,
+    parse_taxonomy,
+)
 
 REQUIRED_TOPICS = {
     "pruning",

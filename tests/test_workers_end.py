@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from papertriage.cli import app
 from papertriage.errors import ExitCode
-from papertriage.tag import PARALLEL_MIN_RECORDS
+from papertriage.topics.tagger import PARALLEL_MIN_RECORDS
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or not os.path.isdir("/proc/self"),

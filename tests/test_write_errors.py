@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from papertriage import outputs
 from papertriage.cli import app
 from papertriage.errors import ExitCode, OutputError
+from papertriage.output import files as outputs
 from tests.conftest import EXAMPLE
 
 ROOT = Path(__file__).parents[1]
@@ -78,7 +78,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
         ["search", "-q", "agent", str(EXAMPLE), "--format", "table"],  # rich, not sys.stdout.write
         ["filter", "-q", "--tag", "llm", str(EXAMPLE)],
         ["topics", "-q", "--format", "json"],  # small: fails at the last flush, not at exit
-        ["topics", "-q", "check", "src/papertriage/topics.yaml"],  # a bare sys.stdout.write
+        ["topics", "-q", "check", "src/papertriage/topics/topics.yaml"],  # a bare sys.stdout.write
     ],
     ids=lambda args: "-".join(a for a in args if not a.startswith(("-", "/", "src"))),
 )

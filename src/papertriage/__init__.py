@@ -16,17 +16,17 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "FORMATS": "papertriage.parse",
-    "detect_format": "papertriage.parse",
-    "parse_lines": "papertriage.parse",
-    "parse_text": "papertriage.parse",
+    "FORMATS": "papertriage.listings.parse",
+    "detect_format": "papertriage.listings.parse",
+    "parse_lines": "papertriage.listings.parse",
+    "parse_text": "papertriage.listings.parse",
     "SCHEMA_VERSION": "papertriage.models",
     "Record": "papertriage.models",
-    "Taxonomy": "papertriage.topics",
-    "default_taxonomy": "papertriage.topics",
-    "load_taxonomy": "papertriage.topics",
-    "Tagger": "papertriage.tag",
-    "tag_records": "papertriage.tag",
+    "Taxonomy": "papertriage.topics.taxonomy",
+    "default_taxonomy": "papertriage.topics.taxonomy",
+    "load_taxonomy": "papertriage.topics.taxonomy",
+    "Tagger": "papertriage.topics.tagger",
+    "tag_records": "papertriage.topics.tagger",
 }
 __all__ = sorted(_EXPORTS)
 

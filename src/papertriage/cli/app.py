@@ -24,7 +24,7 @@ from papertriage.models import Record
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from papertriage.topics import Taxonomy
+    from papertriage.topics.taxonomy import Taxonomy
 
 
 T = TypeVar("T")
@@ -394,7 +394,7 @@ def emit_records(
     records: list[Record], fmt: str, output: str | None, force: bool, env: Env
 ) -> None:
     """Write records to stdout or to a file, in the resolved format."""
-    from papertriage import render
+    from papertriage.output import render
 
     if fmt == "table":
         from rich.console import Console
@@ -427,7 +427,7 @@ def _write_stdout(chunks: Iterable[str]) -> None:
 
 def _check_output_early(output: str | None, force: bool) -> None:
     if output:
-        from papertriage.outputs import check_writable
+        from papertriage.output.files import check_writable
 
         check_writable(output, force=force)
 
@@ -451,7 +451,7 @@ def _root(
 
 
 def load_topics(topics: str | None, env: Env) -> Taxonomy:
-    from papertriage.topics import resolve_taxonomy
+    from papertriage.topics.taxonomy import resolve_taxonomy
 
     return resolve_taxonomy(topics, env.environ, env.dirs.config)
 
@@ -467,7 +467,7 @@ def show(renderable: RenderableType, *, wrap: bool = True) -> None:
 
 def _write_or_save(chunks: Iterable[str], output: str | None, force: bool) -> None:
     if output:
-        from papertriage.outputs import write_atomically
+        from papertriage.output.files import write_atomically
 
         write_atomically(output, chunks, force=force)
     else:
@@ -483,7 +483,7 @@ def emit_objects(
     single: bool = False,
 ) -> None:
     """Plain dictionaries (not records) as JSON, JSON Lines or CSV."""
-    from papertriage import render
+    from papertriage.output import render
 
     _write_or_save(render.object_chunks(objects, fmt, single=single), output, force)
 

@@ -11,7 +11,7 @@ from papertriage.errors import ExitCode, UsageError
 from papertriage.models import Record
 
 if TYPE_CHECKING:
-    from papertriage.topics import Taxonomy
+    from papertriage.topics.taxonomy import Taxonomy
 
 from papertriage.cli.app import (
     DbOpt,
@@ -95,7 +95,7 @@ def search(
     env = Env.detect(quiet=quiet)
 
     def body() -> None:
-        from papertriage.search import parse_query
+        from papertriage.search.index import parse_query
 
         messages = Messages(env)
         parsed = parse_query(query)
@@ -135,15 +135,15 @@ def _show_hits(
 ) -> None:
     """Hits as a table or data; `reasons` (paper id -> learn.Reasons) explain learned ranks."""
     if resolved == "table":
-        from papertriage.terminal import hits_table
+        from papertriage.cli.terminal import hits_table
 
         show(hits_table(hits, explain=explain, reasons=reasons if explain else None))
     elif resolved == "md":
-        from papertriage import render
+        from papertriage.output import render
 
         _write_or_save(render.markdown_lines([h.record for h in hits], hits), output, force)
     else:
-        from papertriage.render import hit_dicts
+        from papertriage.output.render import hit_dicts
 
         rows = hit_dicts(hits, explain=explain)
         if explain and reasons is not None:
@@ -268,7 +268,7 @@ def rank(
     env = Env.detect(quiet=quiet)
 
     def body() -> None:
-        from papertriage import rank as ranking
+        from papertriage.search import rank as ranking
 
         messages = Messages(env)
         if bool(profile) + bool(like) + learned != 1:
@@ -321,7 +321,7 @@ def similar(
     env = Env.detect(quiet=quiet)
 
     def body() -> None:
-        from papertriage import rank as ranking
+        from papertriage.search import rank as ranking
 
         messages = Messages(env)
         resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
@@ -343,13 +343,13 @@ def _search_index(
 ) -> object:
     """The search index; large ones are kept in the cache beside the tagged records, so a
     repeated search loads them instead of building them again."""
-    from papertriage.search import ARRAY_INDEX_MIN, SearchIndex
+    from papertriage.search.index import ARRAY_INDEX_MIN, SearchIndex
 
     if len(records) < ARRAY_INDEX_MIN or not entries or len(entries) != len(set(entries)):
         return SearchIndex.build(records, taxonomy)
     import hashlib
 
-    from papertriage.arrayindex import ArrayPostings
+    from papertriage.search.arrayindex import ArrayPostings
 
     name = hashlib.sha256("\n".join(entries).encode()).hexdigest()[:32] + ".index.npz"
     path = env.dirs.cache / "tagged" / name

@@ -1,7 +1,7 @@
 """Learned triage on the command line: `rank --learned`, `screen`, and `eval --simulate`.
 
-Thin: the model is papertriage.learn, the screening loop papertriage.screening, the simulation
-papertriage.simulate; this module turns options into their calls and results into output.
+Thin: the model is papertriage.learn.model, the screening loop papertriage.learn.screening, the simulation
+papertriage.learn.simulate; this module turns options into their calls and results into output.
 """
 
 from __future__ import annotations
@@ -36,14 +36,14 @@ from papertriage.errors import UsageError
 from papertriage.models import Record
 
 if TYPE_CHECKING:
-    from papertriage.learn import LearnedRanking
+    from papertriage.learn.model import LearnedRanking
 
 
 def learned_ranking(
     records: list[Record], limit: int, explain: bool, env: Env, db: str | None, messages: Messages
 ) -> LearnedRanking:
     """`records` ranked by a model of the library's liked and skipped papers."""
-    from papertriage import learn
+    from papertriage.learn import model as learn
 
     library = open_library(env, db)
     # Only the papers a reading state can make liked or skipped are read, not the library.
@@ -88,7 +88,7 @@ def run_simulation(
     env: Env,
 ) -> None:
     """`eval --simulate`: the simulation table (or JSON), the text curve, and the SVG plot."""
-    from papertriage import simulate
+    from papertriage.learn import simulate
 
     messages = Messages(env)
     if plot:
@@ -111,12 +111,12 @@ def run_simulation(
         f"{prior_irrelevant}; mean of {seeds} seed(s), strategy {strategy}"
     )
     if plot:
-        from papertriage.outputs import write_atomically
+        from papertriage.output.files import write_atomically
 
         write_atomically(plot, [simulate.curve_svg(result, title)], force=force)
         messages.info(f"{plot}: recall curve written")
     if fmt == "table":
-        from papertriage.terminal import simulation_view
+        from papertriage.cli.terminal import simulation_view
 
         show(simulation_view(result, title))
     else:
@@ -168,8 +168,8 @@ def screen(
     def body() -> None:
         from rich.console import Console
 
-        from papertriage.screening import screen_loop
-        from papertriage.terminal import screen_card
+        from papertriage.cli.terminal import screen_card
+        from papertriage.learn.screening import screen_loop
 
         messages = Messages(env)
         if keys is None and not (env.stdin_is_tty and env.stdout_is_tty):
@@ -204,8 +204,8 @@ def screen(
 def _screening(
     library: object, scope_ids: set[str] | None, strategy: str, messages: Messages
 ) -> object:
-    from papertriage import learn
-    from papertriage.screening import Screening
+    from papertriage.learn import model as learn
+    from papertriage.learn.screening import Screening
 
     everything = library.records()  # type: ignore[attr-defined]
     if not everything:

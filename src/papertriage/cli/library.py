@@ -51,13 +51,13 @@ from papertriage.cli.sources import (
     with_tags,
 )
 from papertriage.errors import ExitCode, UsageError
-from papertriage.readoptions import ReadOptions
+from papertriage.listings.readoptions import ReadOptions
 
 if TYPE_CHECKING:
+    from papertriage.library.store import AddResult
     from papertriage.models import Record
-    from papertriage.store import AddResult
-    from papertriage.tag import TagJob
-    from papertriage.topics import Taxonomy
+    from papertriage.topics.tagger import TagJob
+    from papertriage.topics.taxonomy import Taxonomy
 
 
 @app.command()
@@ -128,9 +128,9 @@ def _add_listings(
     """Parse, tag and store listings a batch at a time, in one transaction (which also gives
     the papers `status`, if any): memory stays flat however large the listing, and a failure
     anywhere leaves the library as it was."""
-    from papertriage import cache
-    from papertriage.inputs import check_file, read_listing
-    from papertriage.tag import Tagger
+    from papertriage.listings import cache
+    from papertriage.listings.inputs import check_file, read_listing
+    from papertriage.topics.tagger import Tagger
 
     for path in paths:  # a missing or unreadable file is reported before the library is opened
         if path != "-":
@@ -284,7 +284,7 @@ def show_command(
         entry = library.entry(library.resolve(paper))  # type: ignore[attr-defined]
         resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
         if resolved == "table":
-            from papertriage.terminal import entry_view
+            from papertriage.cli.terminal import entry_view
 
             show(entry_view(entry))
         else:
@@ -436,7 +436,7 @@ def export(
     def body() -> None:
         from datetime import date
 
-        from papertriage import export as exporting
+        from papertriage.output import export as exporting
 
         messages = Messages(env)
         _check_output_early(output, force)
@@ -444,7 +444,7 @@ def export(
         _check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
         statuses = [s.value for s in status or ()]
         if query:  # searched among every paper first, as `search` would, then filtered
-            from papertriage.search import SearchIndex
+            from papertriage.search.index import SearchIndex
 
             use_library, piped = piped_input(files, env)
             if use_library:
@@ -472,11 +472,11 @@ def export(
         elif fmt is ExportFormat.bibtex:
             chunks = exporting.bibtex_entries(items)
         elif fmt is ExportFormat.csv:
-            from papertriage.render import csv_lines
+            from papertriage.output.render import csv_lines
 
             chunks = csv_lines([item.record for item in items])
         else:
-            from papertriage.render import object_chunks
+            from papertriage.output.render import object_chunks
 
             chunks = object_chunks([item.to_dict() for item in items], fmt.value)
         _write_or_save(chunks, output, force)

@@ -40,7 +40,7 @@ from papertriage.cli.sources import (
 from papertriage.errors import UsageError
 
 if TYPE_CHECKING:
-    from papertriage.topics import Taxonomy
+    from papertriage.topics.taxonomy import Taxonomy
 
 
 @app.command()
@@ -102,7 +102,7 @@ def tag(
         if explain and fmt is OutputFormat.auto and not json_flag and not output:
             from rich.console import Group
 
-            from papertriage.terminal import explanation
+            from papertriage.cli.terminal import explanation
 
             show(Group(*(explanation(record) for record in tagged)), wrap=False)
         else:
@@ -149,7 +149,7 @@ def topics_command(
                 raise UsageError("'topics show' takes one topic id", hint="e.g. topics show moe")
             topic = load_topics(topics, env).get(words[1])
             if resolved == "table":
-                from papertriage.terminal import topic_detail
+                from papertriage.cli.terminal import topic_detail
 
                 show(topic_detail(topic))
             else:
@@ -160,7 +160,7 @@ def topics_command(
             taxonomy = load_topics(topics, env)
             counts = _library_counts(taxonomy, env, db, messages)
             if resolved == "table":
-                from papertriage.terminal import topics_table
+                from papertriage.cli.terminal import topics_table
 
                 show(topics_table(taxonomy, counts))
             else:
@@ -202,7 +202,7 @@ def _topic_dict(topic: object) -> dict[str, object]:
 
 
 def _topics_check(paths: list[str], messages: Messages) -> None:
-    from papertriage.topics import default_taxonomy, load_taxonomy
+    from papertriage.topics.taxonomy import default_taxonomy, load_taxonomy
 
     if len(paths) != 1:
         raise UsageError("'topics check' takes one file", hint="e.g. topics check my-topics.yaml")
@@ -231,7 +231,7 @@ def _topic_counts(
     ]
     counts.sort(key=lambda item: (-item[1], item[0]))
     if fmt == "table":
-        from papertriage.terminal import topic_counts_chart
+        from papertriage.cli.terminal import topic_counts_chart
 
         show(topic_counts_chart(counts, len(records)))
     else:
@@ -329,7 +329,7 @@ def eval_command(
         _run(_needs_simulate)
 
     def body() -> None:
-        from papertriage.evaluate import evaluate, load_labels
+        from papertriage.topics.evaluate import evaluate, load_labels
 
         messages = Messages(env)
         resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
@@ -342,7 +342,7 @@ def eval_command(
                 f"{len(evaluation.unmatched_labels)} labelled papers are not in the listing"
             )
         if resolved == "table":
-            from papertriage.terminal import evaluation_table
+            from papertriage.cli.terminal import evaluation_table
 
             show(evaluation_table(evaluation))
         else:

@@ -14,7 +14,7 @@ from papertriage.errors import UsageError
 from papertriage.models import Record
 
 if TYPE_CHECKING:
-    from papertriage.topics import Taxonomy
+    from papertriage.topics.taxonomy import Taxonomy
 
 MAX_WARNINGS_SHOWN = 10  # parse warnings listed one by one; the rest are counted
 
@@ -37,7 +37,7 @@ def read_inputs(
     Each listing is tagged on its own, as a listing, and the result is cached, so a second
     command on the same file neither parses nor tags it again.
     """
-    from papertriage.readoptions import ReadOptions
+    from papertriage.listings.readoptions import ReadOptions
 
     stdin = piped
     if not files:
@@ -60,7 +60,7 @@ def read_inputs(
         records.extend(listing)
     if len(files) == 1:
         return records  # merged within the listing already (and cached so)
-    from papertriage.merge import merge_duplicates
+    from papertriage.listings.merge import merge_duplicates
 
     result = merge_duplicates(records)
     if result.merged:
@@ -80,7 +80,7 @@ def piped_input(files: list[str] | None, env: Env) -> tuple[bool, bytes | None]:
 
 
 def check_statuses(statuses: Iterable[str]) -> None:
-    from papertriage.store import STATUSES
+    from papertriage.library.store import STATUSES
 
     for status in statuses:
         if status not in STATUSES:
@@ -88,7 +88,7 @@ def check_statuses(statuses: Iterable[str]) -> None:
 
 
 def open_library(env: Env, db: str | None) -> object:
-    from papertriage.store import Library, default_library_path
+    from papertriage.library.store import Library, default_library_path
 
     return Library(db or default_library_path(env.environ, env.dirs.data))
 
@@ -118,13 +118,13 @@ def _current_library(
 
 
 def library_index(library: object, env: Env, messages: Messages) -> object:
-    """The search index the library keeps (papertriage.libindex.LibraryPostings), built once
+    """The search index the library keeps (papertriage.library.index.LibraryPostings), built once
     first for a library made before papertriage kept one."""
     if not library.index_is_current():  # type: ignore[attr-defined]
         messages.info(f"{library.path}: indexing the library for search (once)")  # type: ignore[attr-defined]
         with _progress(env, library.count(), "indexing") as advance:  # type: ignore[attr-defined]
             library.reindex(advance)  # type: ignore[attr-defined]
-    from papertriage.libindex import LibraryPostings
+    from papertriage.library.index import LibraryPostings
 
     return LibraryPostings(library)  # type: ignore[arg-type]
 
@@ -137,7 +137,7 @@ def searched_library(
     statuses: Sequence[str],
     starred: bool,
 ) -> tuple[object, object]:
-    """The library and its index (papertriage.libindex.LibraryPostings) restricted to the
+    """The library and its index (papertriage.library.index.LibraryPostings) restricted to the
     reading state asked for, its tags those of `taxonomy`. Reads no record unless the taxonomy
     changed since the library was tagged."""
     check_statuses(statuses)
@@ -159,7 +159,7 @@ def library_search_index(
 ) -> tuple[object, int]:
     """A SearchIndex over the library's own index (stored in it, nothing rebuilt), and how many
     papers it searches. Reads no record beyond those a search shows."""
-    from papertriage.search import SearchIndex
+    from papertriage.search.index import SearchIndex
 
     _, postings = searched_library(env, db, taxonomy, messages, statuses, starred)
     return SearchIndex.with_arrays([], postings, taxonomy), postings.count  # type: ignore[arg-type, attr-defined]
@@ -268,7 +268,7 @@ def retag_library(
     library: object, records: list[Record], taxonomy: Taxonomy, messages: Messages, env: Env
 ) -> list[Record]:
     """Tags of the whole library recomputed with `taxonomy`, stored, and returned."""
-    from papertriage.tag import Tagger
+    from papertriage.topics.tagger import Tagger
 
     messages.info(f"re-tagging {len(records)} papers of the library with the current taxonomy")
     with _progress(env, len(records), "re-tagging") as advance:
@@ -288,7 +288,7 @@ def _read_one(
     stdin: bytes | None = None,
     write_cache: bool = True,
 ) -> tuple[list[Record], object]:
-    from papertriage import cache
+    from papertriage.listings import cache
 
     entry = None
     if taxonomy is not None and path != "-" and os.path.isfile(path):
@@ -300,11 +300,13 @@ def _read_one(
         if cached is not None:
             messages.info(f"{path}: {len(cached)} records (tagged before; cached)")
             return cached, tagger
-    from papertriage.inputs import read_listing  # parsing code, only when the cache cannot serve
+    from papertriage.listings.inputs import (
+        read_listing,  # parsing code, only when the cache cannot serve
+    )
 
     report = read_listing(path, options, stdin=stdin)  # type: ignore[arg-type]
     report_parse(report, messages)
-    from papertriage.merge import merge_duplicates
+    from papertriage.listings.merge import merge_duplicates
 
     merged = merge_duplicates(report.records)
     if merged.merged:
@@ -312,7 +314,7 @@ def _read_one(
     if taxonomy is None:
         return merged.records, tagger
     if tagger is None:
-        from papertriage.tag import Tagger
+        from papertriage.topics.tagger import Tagger
 
         tagger = Tagger(taxonomy)
     with _progress(env, len(merged.records), "tagging") as advance:
@@ -323,7 +325,7 @@ def _read_one(
 
 
 def report_parse(report: object, messages: Messages) -> None:
-    from papertriage.parse import ParseReport
+    from papertriage.listings.parse import ParseReport
 
     assert isinstance(report, ParseReport)
     line = f"{report.source}: {report.count} records ({report.format})"

@@ -1,0 +1,1 @@
+"""Learned triage: the model of a reader's taste, screening sessions, simulations."""

@@ -1,0 +1,1 @@
+"""The library: the SQLite store, its migrations, and its stored search index."""

@@ -1,0 +1,1 @@
+"""Listings: read files, detect the format, parse into Records, merge duplicates, cache."""

@@ -1,0 +1,76 @@
+"""Tagged listings kept in the user's cache directory, so a repeated command skips parsing and
+tagging (and never imports scikit-learn).
+
+An entry is plain JSON Lines (the documented record schema), named by a hash of everything that
+decides its content: the listing's bytes and path, the taxonomy, the read options, and the code
+of papertriage itself. Anything that changes makes a new name, so an entry is never stale; old
+entries are simply never read again. A damaged entry is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+from papertriage.models import Record
+from papertriage.output.files import write_atomically
+
+FORMAT = 1
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of papertriage's own source: a new version of any rule invalidates every entry."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parents[1]
+    for path in sorted(package.rglob("*.py")) + sorted(package.rglob("*.yaml")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def file_digest(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def entry_path(cache_dir: Path, path: str, taxonomy_hash: str, options: str) -> Path:
+    key = json.dumps(
+        [
+            FORMAT,
+            file_digest(path),
+            os.path.abspath(path),
+            path,
+            taxonomy_hash,
+            options,
+            code_fingerprint(),
+        ]
+    )
+    return cache_dir / "tagged" / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".jsonl")
+
+
+def load(entry: Path) -> list[Record] | None:
+    """The cached records, or None when there is no usable entry."""
+    try:
+        with entry.open(encoding="utf-8") as handle:
+            return [Record.from_dict(json.loads(line)) for line in handle]
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def store(entry: Path, records: list[Record]) -> bool:
+    """Write an entry; False (and nothing written) when the cache directory is not writable."""
+    from papertriage.errors import OutputError
+    from papertriage.output.render import jsonl_lines
+
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(str(entry), jsonl_lines(records), force=True)
+    except (OSError, OutputError):
+        return False
+    return True

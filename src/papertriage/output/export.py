@@ -1,0 +1,130 @@
+"""Reading lists and bibliographies from records and their triage state. Nothing here prints.
+
+Markdown is CommonMark: a heading and a date line, a section per group with its count, each paper
+a task-list item (checked once read) with its title linked when a URL is known, its tags, the
+abstract's first sentence, and the whole abstract folded in a <details> block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from html import escape as html_escape
+from typing import Any
+
+from papertriage.models import Record
+from papertriage.output.render import first_sentence, markdown_escape
+
+UNTAGGED = "untagged"
+NO_STATUS = "no status"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A record with its triage state (empty for papers not in the library)."""
+
+    record: Record
+    status: str | None = None
+    starred: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.record.to_dict()
+        data.update(status=self.status, starred=self.starred, notes=list(self.notes))
+        return data
+
+
+def groups(items: Sequence[Item], group_by: str) -> list[tuple[str, list[Item]]]:
+    """(group name, items) in a stable order: by tag (a paper under each of its tags, the
+    largest groups first), by status (in triage order), or one group."""
+    if group_by == "none":
+        return [("Papers", list(items))]
+    buckets: dict[str, list[Item]] = {}
+    for item in items:
+        if group_by == "tag":
+            keys = list(item.record.tags) or [UNTAGGED]
+        else:
+            keys = [item.status or NO_STATUS]
+        for key in keys:
+            buckets.setdefault(key, []).append(item)
+    if group_by == "status":
+        order = ["to-read", "reading", "read", "skip", NO_STATUS]
+        return [(key, buckets[key]) for key in order if key in buckets]
+    named = sorted((k for k in buckets if k != UNTAGGED), key=lambda k: (-len(buckets[k]), k))
+    return [(key, buckets[key]) for key in [*named, UNTAGGED] if key in buckets]
+
+
+def markdown_reading_list(
+    items: Sequence[Item],
+    *,
+    group_by: str = "tag",
+    title: str = "Reading list",
+    date: str = "",
+) -> Iterator[str]:
+    yield f"# {markdown_escape(title)}\n\n"
+    count = f"{len(items)} paper{'s' if len(items) != 1 else ''}"
+    yield (f"{markdown_escape(date)} · {count}\n" if date else f"{count}\n")
+    for name, members in groups(items, group_by):
+        yield f"\n## {markdown_escape(name)} ({len(members)})\n\n"
+        for item in members:
+            yield from _markdown_item(item)
+
+
+def _markdown_item(item: Item) -> Iterator[str]:
+    record = item.record
+    box = "[x]" if item.status == "read" else "[ ]"
+    title = markdown_escape(record.title)
+    linked = f"[{title}](<{record.url}>)" if record.url else title
+    star = " ★" if item.starred else ""
+    tags = " " + " ".join(f"`{tag}`" for tag in record.tags) if record.tags else ""
+    yield f"- {box} {linked}{star}{tags}\n"
+    gist = first_sentence(record.abstract)
+    if gist:
+        yield f"  {markdown_escape(gist)}\n"
+    for note in item.notes:
+        yield f"  *Note:* {markdown_escape(note)}\n"
+    if record.abstract:
+        # Raw HTML block: the abstract is HTML-escaped, so no markup inside it can leak out.
+        yield "\n  <details><summary>Abstract</summary>\n\n"
+        yield f"  {html_escape(record.abstract)}\n\n  </details>\n"
+    yield "\n"
+
+
+_BIBTEX_SPECIAL = re.compile(r"[{}\\&%$#_^~]")
+_BIBTEX_REPLACEMENT = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}
+
+
+def _bibtex_text(text: str) -> str:
+    """Text safe inside a BibTeX {...} value: braces and TeX specials escaped."""
+    return _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_REPLACEMENT.get(m[0], "\\" + m[0]), text)
+
+
+def bibtex_entries(items: Iterable[Item]) -> Iterator[str]:
+    """@misc entries, with the arXiv eprint fields when the id is known; keys are unique."""
+    seen: dict[str, int] = {}
+    for item in items:
+        record = item.record
+        key = re.sub(
+            r"[^A-Za-z0-9:.\-]",
+            "",
+            f"arXiv:{record.arxiv_id}" if record.arxiv_id else f"pt:{record.id}",
+        )
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            key = f"{key}-{seen[key]}"
+        fields = [("title", "{" + _bibtex_text(record.title) + "}")]
+        if record.authors:
+            fields.append(("author", " and ".join(_bibtex_text(a) for a in record.authors)))
+        if record.date:
+            fields.append(("year", record.date[:4]))
+        if record.arxiv_id:
+            fields += [("eprint", record.arxiv_id), ("archivePrefix", "arXiv")]
+            if record.categories:
+                fields.append(("primaryClass", record.categories[0]))
+        if record.url:
+            fields.append(("url", record.url))
+        if record.tags:
+            fields.append(("keywords", ", ".join(record.tags)))
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+        yield f"@misc{{{key},\n{body}\n}}\n\n"

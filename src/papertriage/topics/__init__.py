@@ -1,0 +1,1 @@
+"""Topics: the YAML taxonomy, the tagger that applies it (with TF-IDF and workers), evaluation."""
