@@ -128,7 +128,9 @@ class Ranker:
 
     def margins(self) -> np.ndarray:
         """The raw linear score of every paper of the features, in their order."""
-        return self.features.matrix @ self.weights + self.intercept
+        # A sparse matrix times a vector: scipy is untyped, the product is a numpy vector.
+        margins: np.ndarray = self.features.matrix @ self.weights + self.intercept
+        return margins
 
     def scores(self, margins: np.ndarray | None = None) -> np.ndarray:
         """Per paper: the probability of relevance (model), or the similarity to the liked ones
@@ -139,7 +141,8 @@ class Ranker:
             margins = self.margins()
         if self.kind == SIMILARITY:
             return margins
-        return 1.0 / (1.0 + np.exp(-margins))
+        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-margins))
+        return probabilities
 
     def top_words(self, count: int = 10) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
         """The words weighing most for relevance, and most against it (each strongest first)."""

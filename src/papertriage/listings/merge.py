@@ -92,11 +92,11 @@ def _link_near_duplicates(titles: list[str], records: list[Record], groups: _Uni
     for index, title in enumerate(titles):
         for block in _blocks(title):
             blocks[block].append(index)
-    for block in blocks.values():
-        if len(block) < 2 or len(block) > MAX_BLOCK:
+    for members in blocks.values():
+        if len(members) < 2 or len(members) > MAX_BLOCK:
             continue
-        for position, i in enumerate(block):
-            for j in block[position + 1 :]:
+        for position, i in enumerate(members):
+            for j in members[position + 1 :]:
                 if titles[i] == titles[j] or groups.find(i) == groups.find(j):
                     continue
                 if _different_papers(records[i], records[j]):

@@ -145,11 +145,11 @@ def match_keys(
     matched: dict[str, Record] = {}
     unmatched: list[str] = []
     for key in keys:
-        record = by_key.get(key) or by_key.get(normalize_title(key))
-        if record is None:
+        found = by_key.get(key) or by_key.get(normalize_title(key))
+        if found is None:
             unmatched.append(key)
         else:
-            matched[key] = record
+            matched[key] = found
     return matched, unmatched
 
 

@@ -216,7 +216,9 @@ _TFIDF_KEYS = ("prototype", "threshold")
 @dataclass
 class _File:
     extends: str
-    scoring: dict[str, float]
+    # Scoring's fields given in the file -> their values, each of its field's type (a cap an int,
+    # made so on parsing): a dict cannot say which key holds an int, so its values are Any.
+    scoring: dict[str, Any]
     drop: list[tuple[str, yaml.Node]]
     topics: list[Topic]
 
@@ -246,7 +248,7 @@ def _parse_file(text: str, name: str) -> _File:
             raise reader.fail(
                 top["extends"], f"extends must be 'default' or 'none' (got {extends!r})"
             )
-    scoring: dict[str, float] = {}
+    scoring: dict[str, Any] = {}
     if "scoring" in top:
         for key, node in reader.mapping(top["scoring"], "scoring", _SCORING_KEYS).items():
             integer = key.endswith("_cap")

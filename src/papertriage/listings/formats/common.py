@@ -49,9 +49,16 @@ class ParseReport:
         """How many records were found (handed over or not)."""
         return self.handed_over + len(self.records)
 
-    def add(self, title: str, abstract: str = "", **fields: object) -> Record:
+    def add(
+        self, title: str, abstract: str = "", *, arxiv_id: str | None = None, **fields: object
+    ) -> Record:
         record = Record.create(
-            title, abstract, source=self.source, position=self.count + 1, **fields
+            title,
+            abstract,
+            arxiv_id=arxiv_id,
+            source=self.source,
+            position=self.count + 1,
+            **fields,
         )
         self.append(record)
         return record
