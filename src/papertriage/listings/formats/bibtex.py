@@ -252,7 +252,7 @@ def _middlewares() -> list[Any]:
     from bibtexparser.middlewares.names import NameParts
     from bibtexparser.model import Block, MiddlewareErrorBlock
 
-    class DecodeTextFields(middlewares.LatexDecodingMiddleware):  # type: ignore[misc]
+    class DecodeTextFields(middlewares.LatexDecodingMiddleware):
         """The library's decoder on the text fields only, names (lists of NameParts) included,
         which the library's own middleware passes over."""
 
@@ -284,7 +284,7 @@ def _middlewares() -> list[Any]:
                 return MiddlewareErrorBlock(entry, PartialMiddlewareException(errors))
             return entry
 
-    class SplitNames(middlewares.SplitNameParts):  # type: ignore[misc]
+    class SplitNames(middlewares.SplitNameParts):
         def _transform_field_value(self, name: list[str]) -> list[Any]:
             return [split_name(one) for one in name]
 

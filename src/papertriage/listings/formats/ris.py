@@ -46,7 +46,7 @@ def _is_tag(text: str, tag: str) -> bool:
 
 
 def parse_ris(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
-    import rispy  # type: ignore[import-untyped]
+    import rispy
 
     starts: list[int] = []  # the line of each entry's TY, in the order rispy returns them
     entries = rispy.RisParser().parse_lines(_entry_lines(lines, report, starts))
