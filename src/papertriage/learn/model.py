@@ -14,7 +14,7 @@ for them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -184,7 +184,7 @@ def placing_words(reasons: Reasons) -> tuple[str, ...]:
 
 
 def split_by_state(
-    records: Sequence[Record], states: dict[str, tuple[str | None, bool, tuple[str, ...]]]
+    records: Sequence[Record], states: Mapping[str, tuple[str | None, bool, tuple[str, ...]]]
 ) -> tuple[list[Record], list[Record]]:
     """The liked papers (starred, or status read) and the skipped ones (status skip, unstarred)."""
     positive, negative = [], []
