@@ -1,0 +1,114 @@
+"""One listing read the way every command reads it: from the tagged-listings cache when it can
+serve, else parsed, its repeated papers merged, tagged (given a taxonomy) and cached.
+
+Nothing here prints: what happened comes back in a `Listing` (and, while it happens, through the
+`parsed` and `tagging` hooks), so the caller says it in order and draws its progress bars.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from papertriage.listings.readoptions import ReadOptions
+from papertriage.models import Record
+
+if TYPE_CHECKING:
+    from papertriage.listings.parse import ParseReport
+    from papertriage.topics.tagger import Tagger
+    from papertriage.topics.taxonomy import Taxonomy
+
+Progress = Callable[[int], None]
+# A progress bar for so many papers, as a context giving its callback (or None: no bar).
+ProgressBar = Callable[[int], AbstractContextManager[Progress | None]]
+
+
+def cache_settings(options: ReadOptions) -> str:
+    """The read options as they name a cache entry (the one place they are spelled so)."""
+    return f"{options.format}:{options.include_replaced}"
+
+
+def cache_entry(
+    cache_dir: Path, path: str, taxonomy_hash: str, options: ReadOptions
+) -> Path | None:
+    """Where the tagged records of the file `path` are cached; None for stdin or a non-file."""
+    if path == "-" or not os.path.isfile(path):
+        return None
+    from papertriage.listings import cache
+
+    return cache.entry_path(cache_dir, path, taxonomy_hash, cache_settings(options))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One listing read: its records, and what the cache did."""
+
+    records: list[Record]
+    cached: bool = False  # served from the cache: nothing parsed or tagged
+    entry: str | None = None  # the cache entry's name (a file read with a taxonomy), else None
+    cache_failed: bool = False  # the entry could not be written
+
+
+@contextlib.contextmanager
+def _no_bar(total: int) -> Iterator[Progress | None]:
+    yield None
+
+
+class ListingReader:
+    """Reads listings with the same options and taxonomy, one Tagger for all of them."""
+
+    def __init__(
+        self,
+        options: ReadOptions,
+        taxonomy: Taxonomy | None,
+        cache_dir: Path,
+        *,
+        write_cache: bool = True,
+    ) -> None:
+        self.options, self.taxonomy, self.cache_dir = options, taxonomy, cache_dir
+        self.write_cache = write_cache
+        self.tagger: Tagger | None = None
+
+    def read(
+        self,
+        path: str,
+        *,
+        stdin: bytes | None = None,
+        parsed: Callable[[ParseReport, int], None] | None = None,
+        tagging: ProgressBar = _no_bar,
+    ) -> Listing:
+        """The records of `path` ('-' for stdin, or `stdin` if already read). `parsed(report,
+        merged)` hears of a parse (with the number of repeated papers merged) before tagging
+        starts; `tagging(total)` gives the progress bar of the tagging."""
+        from papertriage.listings import cache
+
+        entry = None
+        if self.taxonomy is not None:
+            entry = cache_entry(self.cache_dir, path, self.taxonomy.content_hash(), self.options)
+        name = entry.name if entry is not None else None
+        if entry is not None:
+            cached = cache.load(entry)
+            if cached is not None:
+                return Listing(cached, cached=True, entry=name)
+        from papertriage.listings.inputs import read_listing  # parsing, only when needed
+        from papertriage.listings.merge import merge_duplicates
+
+        report = read_listing(path, self.options, stdin=stdin)
+        merged = merge_duplicates(report.records)
+        if parsed is not None:
+            parsed(report, merged.merged)
+        if self.taxonomy is None:
+            return Listing(merged.records, entry=name)
+        if self.tagger is None:
+            from papertriage.topics.tagger import Tagger
+
+            self.tagger = Tagger(self.taxonomy)
+        with tagging(len(merged.records)) as advance:
+            tagged = self.tagger.tag(merged.records, progress=advance)
+        failed = self.write_cache and entry is not None and not cache.store(entry, tagged)
+        return Listing(tagged, entry=name, cache_failed=failed)
