@@ -3,6 +3,8 @@
 Importing the command modules registers their commands; `--help` lists them in COMMAND_ORDER.
 """
 
+from typer.models import CommandInfo
+
 from papertriage.cli import finding, learning, library, listing  # noqa: F401 - registers the commands
 from papertriage.cli.app import app, main
 
@@ -27,9 +29,8 @@ COMMAND_ORDER = [
 ]
 
 
-def _command_name(info: object) -> str:
-    name = getattr(info, "name", None)
-    return name or info.callback.__name__  # type: ignore[attr-defined]
+def _command_name(info: CommandInfo) -> str:
+    return info.name or str(getattr(info.callback, "__name__", ""))
 
 
 app.registered_commands.sort(key=lambda info: COMMAND_ORDER.index(_command_name(info)))

@@ -1,5 +1,5 @@
 """The shell of the command line: shared options, the environment, messages, the one error
-boundary (`_run`) and writing outputs. Commands live beside it, by group; where their papers come
+boundary (`command` registers a command inside it) and writing outputs. Commands live beside it, by group; where their papers come
 from is cli/sources.py.
 
 The cli package is the only writer to stdout. Data goes to stdout, messages to stderr.
@@ -8,6 +8,7 @@ The cli package is the only writer to stdout. Data goes to stdout, messages to s
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 app = typer.Typer(
     name="papertriage",
@@ -54,7 +56,7 @@ class OutputFormat(StrEnum):
 class SortOrder(StrEnum):
     relevance = "relevance"
     position = "position"
-    title = "title"
+    title = "title"  # type: ignore[assignment]  # (str.title, shadowed on purpose)
 
 
 class InputFormat(StrEnum):
@@ -212,6 +214,21 @@ class Messages:
             self.console.print(f"warning: {text}", style="yellow", markup=False)
 
 
+def command(name: str | None = None) -> Callable[[F], F]:
+    """Register a function as a command of the app, called inside the one error boundary
+    (`_run`): a command is a plain function that raises, and never handles, domain errors."""
+
+    def register(function: F) -> F:
+        @functools.wraps(function)  # Typer reads the options from the function's signature
+        def bounded(*args: Any, **kwargs: Any) -> Any:
+            return _run(functools.partial(function, *args, **kwargs))
+
+        app.command(name)(bounded)
+        return bounded  # type: ignore[return-value]
+
+    return register
+
+
 def _run(body: Callable[[], T]) -> T:
     """Call a command body; turn domain errors into `Error: ...` on stderr and an exit code.
 
@@ -305,7 +322,7 @@ def _guarded_stdout() -> Iterator[None]:
     if isinstance(stream, _GuardedStdout):  # a command run inside another's _run
         yield
         return
-    sys.stdout = _GuardedStdout(stream)  # type: ignore[assignment]
+    sys.stdout = _GuardedStdout(stream)
     try:
         yield
     finally:
@@ -343,7 +360,7 @@ def resolve_format(
     """The format to write, from the options, the output file's suffix and the terminal; an
     output file that exists (without `force`) is refused here, before any work is done."""
     resolved = _format_for(fmt, json_flag=json_flag, output=output, env=env)
-    _check_output_early(output, force)
+    check_output_early(output, force)
     return resolved
 
 
@@ -368,7 +385,7 @@ PROGRESS_MIN = 2000  # fewer papers than this go by too fast for a progress bar
 
 
 @contextlib.contextmanager
-def _progress(env: Env, total: int | None, label: str) -> Iterator[Callable[[int], None] | None]:
+def progress_bar(env: Env, total: int | None, label: str) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on stderr for long jobs, when stderr is a terminal; otherwise nothing.
     With `total` None (not known in advance) it counts papers instead, from PROGRESS_MIN."""
     if env.quiet or (total is not None and total < PROGRESS_MIN) or not sys.stderr.isatty():
@@ -407,7 +424,7 @@ def emit_records(
         "csv": render.csv_lines,
         "md": render.markdown_lines,
     }[fmt](records)
-    _write_or_save(chunks, output, force)
+    write_or_save(chunks, output, force)
 
 
 def _write_stdout(chunks: Iterable[str]) -> None:
@@ -425,7 +442,7 @@ def _write_stdout(chunks: Iterable[str]) -> None:
     sys.stdout.flush()
 
 
-def _check_output_early(output: str | None, force: bool) -> None:
+def check_output_early(output: str | None, force: bool) -> None:
     if output:
         from papertriage.output.files import check_writable
 
@@ -465,7 +482,7 @@ def show(renderable: RenderableType, *, wrap: bool = True) -> None:
     Console(highlight=False, soft_wrap=not wrap and not sys.stdout.isatty()).print(renderable)
 
 
-def _write_or_save(chunks: Iterable[str], output: str | None, force: bool) -> None:
+def write_or_save(chunks: Iterable[str], output: str | None, force: bool) -> None:
     if output:
         from papertriage.output.files import write_atomically
 
@@ -485,10 +502,10 @@ def emit_objects(
     """Plain dictionaries (not records) as JSON, JSON Lines or CSV."""
     from papertriage.output import render
 
-    _write_or_save(render.object_chunks(objects, fmt, single=single), output, force)
+    write_or_save(render.object_chunks(objects, fmt, single=single), output, force)
 
 
-def _check_tags(taxonomy: Taxonomy, tags: Iterable[str]) -> None:
+def check_tags(taxonomy: Taxonomy, tags: Iterable[str]) -> None:
     for tag in tags:
         taxonomy.get(tag)  # raises with the valid ids and the closest one
 

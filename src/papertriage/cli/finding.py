@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-
-from papertriage.errors import ExitCode, UsageError
-from papertriage.models import Record
-
-if TYPE_CHECKING:
-    from papertriage.topics.taxonomy import Taxonomy
 
 from papertriage.cli.app import (
     DbOpt,
@@ -33,15 +27,14 @@ from papertriage.cli.app import (
     StatusFilterOpt,
     TagOpt,
     TopicsOpt,
-    _check_tags,
-    _run,
-    _write_or_save,
-    app,
+    check_tags,
+    command,
     emit_objects,
     emit_records,
     load_topics,
     resolve_format,
     show,
+    write_or_save,
 )
 from papertriage.cli.sources import (
     by_state,
@@ -50,9 +43,14 @@ from papertriage.cli.sources import (
     read_inputs,
     selected_records,
 )
+from papertriage.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from papertriage.learn.model import Reasons
+    from papertriage.search.index import Hit
 
 
-@app.command()
+@command()
 def search(
     query: Annotated[
         str,
@@ -92,46 +90,44 @@ def search(
 
     Example: papertriage search "mixture of experts" examples/hf-papers-listing.txt
     """
+    from papertriage.search.index import parse_query
+    from papertriage.search.indexcache import cached_search_index
+
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        from papertriage.search.index import parse_query
-
-        messages = Messages(env)
-        parsed = parse_query(query)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
-        taxonomy = load_topics(topics, env)
-        use_library, piped = piped_input(files, env)
-        if use_library:
-            index, total = library_search_index(env, db, taxonomy, messages, status or [], starred)
-        else:
-            entries: list[str] = []
-            records = read_inputs(
-                files, input_format, False, env, messages, taxonomy, entries, piped=piped
-            )
-            records = by_state(records, status, starred, env, db)
-            cached = entries if not (status or starred) else []  # cached: whole files only
-            index, total = _search_index(records, taxonomy, cached, env), len(records)
-        hits = index.search(  # type: ignore[attr-defined]
-            parsed, limit=limit, min_score=min_score, tags=tag or (), not_tags=not_tag or ()
+    messages = Messages(env)
+    parsed = parse_query(query)
+    resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
+    taxonomy = load_topics(topics, env)
+    use_library, piped = piped_input(files, env)
+    if use_library:
+        index, total = library_search_index(env, db, taxonomy, messages, status or [], starred)
+    else:
+        entries: list[str] = []
+        records = read_inputs(
+            files, input_format, False, env, messages, taxonomy, entries, piped=piped
         )
-        if sort is SortOrder.position:
-            hits.sort(key=lambda hit: (hit.record.source, hit.record.position))
-        elif sort is SortOrder.title:
-            hits.sort(key=lambda hit: (hit.record.title.casefold(), hit.record.id))
-        messages.info(f"{len(hits)} of {total} papers match")
-        _show_hits(hits, resolved, output, force, explain)
-
-    _run(body)
+        records = by_state(records, status, starred, env, db)
+        cached = entries if not (status or starred) else []  # cached: whole files only
+        index = cached_search_index(records, taxonomy, cached, env.dirs.cache)
+        total = len(records)
+    hits = index.search(
+        parsed, limit=limit, min_score=min_score, tags=tag or (), not_tags=not_tag or ()
+    )
+    if sort is SortOrder.position:
+        hits.sort(key=lambda hit: (hit.record.source, hit.record.position))
+    elif sort is SortOrder.title:
+        hits.sort(key=lambda hit: (hit.record.title.casefold(), hit.record.id))
+    messages.info(f"{len(hits)} of {total} papers match")
+    _show_hits(hits, resolved, output, force, explain)
 
 
 def _show_hits(
-    hits: list[object],
+    hits: Sequence[Hit],
     resolved: str,
     output: str | None,
     force: bool,
     explain: bool,
-    reasons: dict[str, object] | None = None,
+    reasons: Mapping[str, Reasons] | None = None,
 ) -> None:
     """Hits as a table or data; `reasons` (paper id -> learn.Reasons) explain learned ranks."""
     if resolved == "table":
@@ -141,20 +137,20 @@ def _show_hits(
     elif resolved == "md":
         from papertriage.output import render
 
-        _write_or_save(render.markdown_lines([h.record for h in hits], hits), output, force)
+        write_or_save(render.markdown_lines([h.record for h in hits], hits), output, force)
     else:
         from papertriage.output.render import hit_dicts
 
         rows = hit_dicts(hits, explain=explain)
         if explain and reasons is not None:
             for row in rows:
-                row["reasons"] = reasons[row["id"]].to_dict()  # type: ignore[attr-defined]
+                row["reasons"] = reasons[row["id"]].to_dict()
         emit_objects(rows, resolved, output, force)
     if not hits:
         raise typer.Exit(int(ExitCode.NO_RESULTS))
 
 
-@app.command("filter")
+@command("filter")
 def filter_command(
     files: FilesArg = None,
     tag: TagOpt = None,
@@ -185,36 +181,32 @@ def filter_command(
 
     Example: papertriage filter examples/hf-papers-listing.txt --tag moe --not-tag llm
     """
+    import re
+
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        import re
-
-        messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
-        taxonomy = load_topics(topics, env)
-        _check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
-        try:
-            pattern = re.compile(match, re.IGNORECASE) if match else None
-        except re.error as error:
-            raise UsageError(f"--match: invalid regex {match!r}: {error}") from None
-        records, total = selected_records(
-            files, input_format, env, messages, taxonomy, db, tag, not_tag, status, starred
-        )
-        kept = [
-            r
-            for r in records
-            if pattern is None or pattern.search(r.title) or pattern.search(r.abstract)
-        ]
-        messages.info(f"{len(kept)} of {total} papers kept")
-        emit_records(kept, resolved, output, force, env)
-        if not kept:
-            raise typer.Exit(int(ExitCode.NO_RESULTS))
-
-    _run(body)
+    messages = Messages(env)
+    resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
+    taxonomy = load_topics(topics, env)
+    check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
+    try:
+        pattern = re.compile(match, re.IGNORECASE) if match else None
+    except re.error as error:
+        raise UsageError(f"--match: invalid regex {match!r}: {error}") from None
+    records, total = selected_records(
+        files, input_format, env, messages, taxonomy, db, tag, not_tag, status, starred
+    )
+    kept = [
+        r
+        for r in records
+        if pattern is None or pattern.search(r.title) or pattern.search(r.abstract)
+    ]
+    messages.info(f"{len(kept)} of {total} papers kept")
+    emit_records(kept, resolved, output, force, env)
+    if not kept:
+        raise typer.Exit(int(ExitCode.NO_RESULTS))
 
 
-@app.command()
+@command()
 def rank(
     files: FilesArg = None,
     profile: Annotated[
@@ -265,40 +257,36 @@ def rank(
 
     Example: papertriage rank examples/hf-papers-listing.txt --profile me.yaml
     """
+    from papertriage.search import rank as ranking
+
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        from papertriage.search import rank as ranking
-
-        messages = Messages(env)
-        if bool(profile) + bool(like) + learned != 1:
-            raise UsageError(
-                "rank needs --profile FILE, --like ID or --learned (one of them)",
-                hint="e.g. rank listing.txt --like 2303.08867",
-            )
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
-        taxonomy = load_topics(topics, env)
-        chosen = ranking.load_profile(profile, taxonomy.ids) if profile else None
-        records = read_inputs(
-            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+    messages = Messages(env)
+    if bool(profile) + bool(like) + learned != 1:
+        raise UsageError(
+            "rank needs --profile FILE, --like ID or --learned (one of them)",
+            hint="e.g. rank listing.txt --like 2303.08867",
         )
-        if learned:
-            from papertriage.cli.learning import learned_ranking
+    resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
+    taxonomy = load_topics(topics, env)
+    chosen = ranking.load_profile(profile, taxonomy.ids) if profile else None
+    records = read_inputs(
+        files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+    )
+    if learned:
+        from papertriage.cli.learning import learned_ranking
 
-            ranked = learned_ranking(records, limit, explain, env, db, messages)
-            _show_hits(ranked.hits, resolved, output, force, explain, ranked.reasons)
-            return
-        if chosen is not None:
-            hits = ranking.rank_by_profile(records, chosen, limit=limit)
-        else:
-            liked = [ranking.find_record(records, wanted) for wanted in like or ()]
-            hits = ranking.rank_like(records, liked, limit=limit)
-        _show_hits(hits, resolved, output, force, explain)
-
-    _run(body)
+        ranked = learned_ranking(records, limit, explain, env, db, messages)
+        _show_hits(ranked.hits, resolved, output, force, explain, ranked.reasons)
+        return
+    if chosen is not None:
+        hits = ranking.rank_by_profile(records, chosen, limit=limit)
+    else:
+        liked = [ranking.find_record(records, wanted) for wanted in like or ()]
+        hits = ranking.rank_like(records, liked, limit=limit)
+    _show_hits(hits, resolved, output, force, explain)
 
 
-@app.command()
+@command()
 def similar(
     paper: Annotated[str, typer.Argument(help="Paper id (or a unique prefix of it).")],
     files: FilesArg = None,
@@ -318,45 +306,15 @@ def similar(
 
     Example: papertriage similar 3ffe60e3 examples/hf-papers-listing.txt
     """
+    from papertriage.search import rank as ranking
+
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        from papertriage.search import rank as ranking
-
-        messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
-        taxonomy = load_topics(topics, env)
-        records = read_inputs(
-            files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
-        )
-        target = ranking.find_record(records, paper)
-        messages.info(f"papers like: {target.title}")
-        _show_hits(
-            ranking.rank_like(records, [target], limit=limit), resolved, output, force, False
-        )
-
-    _run(body)
-
-
-def _search_index(
-    records: list[Record], taxonomy: Taxonomy, entries: list[str], env: Env
-) -> object:
-    """The search index; large ones are kept in the cache beside the tagged records, so a
-    repeated search loads them instead of building them again."""
-    from papertriage.search.index import ARRAY_INDEX_MIN, SearchIndex
-
-    if len(records) < ARRAY_INDEX_MIN or not entries or len(entries) != len(set(entries)):
-        return SearchIndex.build(records, taxonomy)
-    import hashlib
-
-    from papertriage.search.arrayindex import ArrayPostings
-
-    name = hashlib.sha256("\n".join(entries).encode()).hexdigest()[:32] + ".index.npz"
-    path = env.dirs.cache / "tagged" / name
-    arrays = ArrayPostings.load(str(path), records)
-    if arrays is None:
-        arrays = ArrayPostings.build(records)
-        with contextlib.suppress(OSError):  # no cache: the next search builds it again
-            path.parent.mkdir(parents=True, exist_ok=True)
-            arrays.save(str(path))
-    return SearchIndex.with_arrays(records, arrays, taxonomy)
+    messages = Messages(env)
+    resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
+    taxonomy = load_topics(topics, env)
+    records = read_inputs(
+        files, input_format, False, env, messages, taxonomy, db=db, library_ok=True
+    )
+    target = ranking.find_record(records, paper)
+    messages.info(f"papers like: {target.title}")
+    _show_hits(ranking.rank_like(records, [target], limit=limit), resolved, output, force, False)

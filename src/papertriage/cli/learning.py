@@ -21,9 +21,8 @@ from papertriage.cli.app import (
     Messages,
     QuietOpt,
     TopicsOpt,
-    _check_output_early,
-    _run,
-    app,
+    check_output_early,
+    command,
     emit_objects,
     load_topics,
     show,
@@ -37,6 +36,8 @@ from papertriage.models import Record
 
 if TYPE_CHECKING:
     from papertriage.learn.model import LearnedRanking
+    from papertriage.learn.screening import Screening
+    from papertriage.library.store import Library
 
 
 def learned_ranking(
@@ -48,12 +49,12 @@ def learned_ranking(
     library = open_library(env, db)
     # Only the papers a reading state can make liked or skipped are read, not the library.
     judged = {
-        *library.docs_in_state([], True),  # type: ignore[attr-defined]
-        *library.docs_in_state(["read", "skip"], False),  # type: ignore[attr-defined]
+        *library.docs_in_state([], True),
+        *library.docs_in_state(["read", "skip"], False),
     }
     positive, negative = learn.split_by_state(
-        library.records_in_order(judged),  # type: ignore[attr-defined]
-        library.states(),  # type: ignore[attr-defined]
+        library.records_in_order(judged),
+        library.states(),
     )
     ranked = learn.rank_learned(records, positive, negative, limit=limit)
     if ranked.ranker.kind == learn.SIMILARITY:
@@ -94,7 +95,7 @@ def run_simulation(
     if plot:
         if not plot.lower().endswith(".svg"):
             raise UsageError(f"{plot}: --plot writes SVG", hint="name the file .svg")
-        _check_output_early(plot, force)
+        check_output_early(plot, force)
     truth = simulate.load_relevance(labels, relevant)
     records = read_inputs(files, input_format, False, env, messages)
     labelled = simulate.match_labels(records, truth)
@@ -130,7 +131,7 @@ class Strategy(StrEnum):
     uncertainty = "uncertainty"
 
 
-@app.command()
+@command()
 def screen(
     files: FilesArg = None,
     strategy: Annotated[
@@ -163,58 +164,54 @@ def screen(
 
     Example: papertriage screen examples/hf-papers-listing.txt
     """
+    from rich.console import Console
+
+    from papertriage.cli.terminal import screen_card
+    from papertriage.learn.screening import screen_loop
+
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        from rich.console import Console
-
-        from papertriage.cli.terminal import screen_card
-        from papertriage.learn.screening import screen_loop
-
-        messages = Messages(env)
-        if keys is None and not (env.stdin_is_tty and env.stdout_is_tty):
-            raise UsageError(
-                "screen is interactive and needs a terminal",
-                hint="run it in a terminal, or give the answers with --keys",
-            )
-        library = open_library(env, db)
-        taxonomy = load_topics(topics, env)
-        scope_ids = None
-        if files:
-            records = read_inputs(files, input_format, False, env, messages, taxonomy)
-            added = library.add(records, taxonomy_hash=taxonomy.content_hash())  # type: ignore[attr-defined]
-            if added.new:
-                messages.info(f"{library.path}: added {added.new} new papers to screen")  # type: ignore[attr-defined]
-            scope_ids = set(added.stored_ids.values())
-        session = _screening(library, scope_ids, strategy.value, messages)
-        reader = _key_reader(keys)
-        console = Console(highlight=False)
-        outcome = screen_loop(session, reader, console, _open_link, screen_card)
-        progress = outcome.progress
-        messages.info(
-            f"screened {progress.screened} of {progress.total} papers, {progress.relevant} "
-            f"relevant"
-            + (f", {progress.later} left for later" if progress.later else "")
-            + ("" if outcome.finished else "; run screen again to go on")
+    messages = Messages(env)
+    if keys is None and not (env.stdin_is_tty and env.stdout_is_tty):
+        raise UsageError(
+            "screen is interactive and needs a terminal",
+            hint="run it in a terminal, or give the answers with --keys",
         )
-
-    _run(body)
+    library = open_library(env, db)
+    taxonomy = load_topics(topics, env)
+    scope_ids = None
+    if files:
+        records = read_inputs(files, input_format, False, env, messages, taxonomy)
+        added = library.add(records, taxonomy_hash=taxonomy.content_hash())
+        if added.new:
+            messages.info(f"{library.path}: added {added.new} new papers to screen")
+        scope_ids = set(added.stored_ids.values())
+    session = _screening(library, scope_ids, strategy.value, messages)
+    reader = _key_reader(keys)
+    console = Console(highlight=False)
+    outcome = screen_loop(session, reader, console, _open_link, screen_card)
+    progress = outcome.progress
+    messages.info(
+        f"screened {progress.screened} of {progress.total} papers, {progress.relevant} "
+        f"relevant"
+        + (f", {progress.later} left for later" if progress.later else "")
+        + ("" if outcome.finished else "; run screen again to go on")
+    )
 
 
 def _screening(
-    library: object, scope_ids: set[str] | None, strategy: str, messages: Messages
-) -> object:
+    library: Library, scope_ids: set[str] | None, strategy: str, messages: Messages
+) -> Screening:
     from papertriage.learn import model as learn
     from papertriage.learn.screening import Screening
 
-    everything = library.records()  # type: ignore[attr-defined]
+    everything = library.records()
     if not everything:
         raise UsageError(
             "the library is empty: nothing to screen",
             hint="name a listing file, or add one with `papertriage add FILE`",
         )
-    states = library.states()  # type: ignore[attr-defined]
-    answers = library.screen_answers()  # type: ignore[attr-defined]
+    states = library.states()
+    answers = library.screen_answers()
     liked, skipped = learn.split_by_state(everything, states)
     scope = [r for r in everything if scope_ids is None or r.id in scope_ids]
     messages.info(f"fitting the features of {len(everything)} papers")
@@ -224,7 +221,7 @@ def _screening(
         {r.id for r in liked},
         {r.id for r in skipped},
         answers,
-        library,  # type: ignore[arg-type]
+        library,
         strategy,
     )
 

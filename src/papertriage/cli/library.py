@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -26,21 +25,19 @@ from papertriage.cli.app import (
     ReplacedOpt,
     TagOpt,
     TopicsOpt,
-    _check_output_early,
-    _check_tags,
-    _progress,
-    _run,
-    _write_or_save,
-    app,
+    check_output_early,
+    check_tags,
+    command,
     emit_objects,
     emit_records,
     load_topics,
+    progress_bar,
     resolve_format,
     show,
+    write_or_save,
 )
 from papertriage.cli.sources import (
     by_state,
-    exported_states,
     library_search_index,
     open_library,
     piped_input,
@@ -54,13 +51,21 @@ from papertriage.errors import ExitCode, UsageError
 from papertriage.listings.readoptions import ReadOptions
 
 if TYPE_CHECKING:
-    from papertriage.library.store import AddResult
+    from papertriage.library.ingest import Added
+    from papertriage.library.store import Library
     from papertriage.models import Record
-    from papertriage.topics.tagger import TagJob
+    from papertriage.output.export import Item
     from papertriage.topics.taxonomy import Taxonomy
 
 
-@app.command()
+class Status(StrEnum):
+    to_read = "to-read"
+    reading = "reading"
+    read = "read"
+    skip = "skip"
+
+
+@command()
 def add(
     files: FilesArg = None,
     input_format: FromOpt = InputFormat.auto,
@@ -86,133 +91,61 @@ def add(
 
     Example: papertriage add examples/hf-papers-listing.txt
     """
+    from papertriage.library.ingest import restore_exported_states
+
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        messages = Messages(env)
-        if not files and env.stdin_is_tty:
-            raise UsageError("add needs a listing", hint="e.g. papertriage add listing.txt")
-        library = open_library(env, db)
-        taxonomy = load_topics(topics, env)
-        stored = library.taxonomy_hash()  # type: ignore[attr-defined]
-        if stored is not None and stored != taxonomy.content_hash():
-            retag_library(library, library.records(), taxonomy, messages, env)  # type: ignore[attr-defined]
-        options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
-        result = _add_listings(library, files or ["-"], options, taxonomy, env, messages, status)
-        states = exported_states(files or [])
-        if states:  # an export of a library: bring its reading state along
-            library.restore_state(  # type: ignore[attr-defined]
-                {
-                    result.stored_ids[i]: (None, *state[1:]) if status else state
-                    for i, state in states.items()
-                    if i in result.stored_ids
-                }  # the status asked for wins over the exported one; stars and notes still come
-            )
-        messages.info(
-            f"{library.path}: {result.new} new, {result.updated} updated, "  # type: ignore[attr-defined]
-            f"{result.unchanged} unchanged"
-        )
-
-    _run(body)
+    messages = Messages(env)
+    if not files and env.stdin_is_tty:
+        raise UsageError("add needs a listing", hint="e.g. papertriage add listing.txt")
+    library = open_library(env, db)
+    taxonomy = load_topics(topics, env)
+    stored = library.taxonomy_hash()
+    if stored is not None and stored != taxonomy.content_hash():
+        retag_library(library, library.records(), taxonomy, messages, env)
+    options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
+    added = _add_listings(library, files or ["-"], options, taxonomy, env, messages, status)
+    # An export of a library brings its reading state along: the status asked for wins over
+    # the exported one; stars and notes still come.
+    restore_exported_states(library, files or [], added.result, keep_status=not status)
+    result = added.result
+    messages.info(
+        f"{library.path}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged"
+    )
 
 
 def _add_listings(
-    library: object,
+    library: Library,
     paths: list[str],
     options: ReadOptions,
     taxonomy: Taxonomy,
     env: Env,
     messages: Messages,
-    status: Status | None = None,
-) -> AddResult:
-    """Parse, tag and store listings a batch at a time, in one transaction (which also gives
-    the papers `status`, if any): memory stays flat however large the listing, and a failure
-    anywhere leaves the library as it was."""
-    from papertriage.listings import cache
-    from papertriage.listings.inputs import check_file, read_listing
-    from papertriage.topics.tagger import Tagger
+    status: Status | None,
+) -> Added:
+    """The listings added (papertriage.library.ingest) under a progress bar; what each
+    listing gave is said once the bar is gone, not through it."""
+    from papertriage.library import ingest
 
-    for path in paths:  # a missing or unreadable file is reported before the library is opened
-        if path != "-":
-            check_file(path)
-
-    tagger = Tagger(taxonomy)
-    settings = f"{options.format}:{options.include_replaced}"
-    said: list[object] = []  # messages and parse reports, given once the progress bar is gone
-    with (
-        _progress(env, None, "adding to the library") as advance,
-        library.adding(  # type: ignore[attr-defined]
-            taxonomy_hash=taxonomy.content_hash(),
-            progress=advance,
+    ingest.check_listings(paths)  # a missing or unreadable file, before any work
+    with progress_bar(env, None, "adding to the library") as advance:
+        added = ingest.add_listings(
+            library,
+            paths,
+            options,
+            taxonomy,
+            env.dirs.cache,
             status=status.value if status else None,
-        ) as adding,
-    ):
-        for path in paths:
-            if path != "-" and os.path.isfile(path):  # tagged before by another command
-                entry = cache.entry_path(env.dirs.cache, path, taxonomy.content_hash(), settings)
-                cached = cache.load(entry)
-                if cached is not None:
-                    said.append(f"{path}: {len(cached)} records (tagged before; cached)")
-                    adding.add(cached)
-                    continue
-            pipeline = _TagThenStore(tagger, adding)
-            try:
-                report = read_listing(path, options, sink=pipeline.feed)
-                pipeline.flush()
-            finally:
-                pipeline.close()
-            said.append(report)
-    for item in said:  # after the progress bar is gone, not through it
-        if isinstance(item, str):
-            messages.info(item)
+            progress=advance,
+        )
+    for report in added.reports:
+        if isinstance(report, ingest.Cached):
+            messages.info(f"{report.path}: {report.count} records (tagged before; cached)")
         else:
-            report_parse(item, messages)
-    return adding.result()  # type: ignore[no-any-return]
+            report_parse(report, messages)
+    return added
 
 
-class _TagThenStore:
-    """Batches tagged by worker processes while the batch before is stored: the two steps
-    overlap, so a large listing is added in about the time tagging alone takes."""
-
-    def __init__(self, tagger: object, adding: object) -> None:
-        self.tagger, self.adding = tagger, adding
-        self.pending: TagJob | None = None
-
-    def feed(self, batch: list[Record]) -> None:
-        # Papers the library holds as they are (a listing added again) are stored untagged:
-        # tagging them would change nothing.
-        known = set(self.adding.unchanged_places(batch))  # type: ignore[attr-defined]
-        if known:
-            unchanged = [record for place, record in enumerate(batch) if place in known]
-            batch = [record for place, record in enumerate(batch) if place not in known]
-        started = self.tagger.start(batch)  # type: ignore[attr-defined]
-        try:
-            self.flush()
-            if known:
-                self.adding.add(unchanged)  # type: ignore[attr-defined]
-        except BaseException:
-            started.close()
-            raise
-        self.pending = started
-
-    def flush(self) -> None:
-        if self.pending is not None:
-            job, self.pending = self.pending, None
-            self.adding.add(*job.result())  # type: ignore[attr-defined]
-
-    def close(self) -> None:
-        if self.pending is not None:
-            self.pending.close()
-
-
-class Status(StrEnum):
-    to_read = "to-read"
-    reading = "reading"
-    read = "read"
-    skip = "skip"
-
-
-@app.command()
+@command()
 def mark(
     papers: Annotated[list[str], typer.Argument(help="Paper ids (or unique prefixes).")],
     status: Annotated[
@@ -229,20 +162,16 @@ def mark(
     Example: papertriage mark 3ffe60e3 --status to-read --star
     """
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        messages = Messages(env)
-        if status is None and star is None:
-            raise UsageError("nothing to mark", hint="give --status STATUS and/or --star")
-        library = open_library(env, db)
-        ids = [library.resolve(paper) for paper in papers]  # type: ignore[attr-defined]
-        library.mark(ids, status=status.value if status else None, starred=star)  # type: ignore[attr-defined]
-        messages.info(f"marked {len(ids)} paper(s)")
-
-    _run(body)
+    messages = Messages(env)
+    if status is None and star is None:
+        raise UsageError("nothing to mark", hint="give --status STATUS and/or --star")
+    library = open_library(env, db)
+    ids = [library.resolve(paper) for paper in papers]
+    library.mark(ids, status=status.value if status else None, starred=star)
+    messages.info(f"marked {len(ids)} paper(s)")
 
 
-@app.command()
+@command()
 def note(
     paper: Annotated[str, typer.Argument(help="Paper id (or a unique prefix).")],
     text: Annotated[str, typer.Argument(help="The note.")],
@@ -254,16 +183,12 @@ def note(
     Example: papertriage note 3ffe60e3 "compare with the MoE baseline"
     """
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        library = open_library(env, db)
-        library.note(library.resolve(paper), text)  # type: ignore[attr-defined]
-        Messages(env).info("noted")
-
-    _run(body)
+    library = open_library(env, db)
+    library.note(library.resolve(paper), text)
+    Messages(env).info("noted")
 
 
-@app.command("show")
+@command("show")
 def show_command(
     paper: Annotated[str, typer.Argument(help="Paper id (or a unique prefix).")],
     db: DbOpt = None,
@@ -278,30 +203,26 @@ def show_command(
     Example: papertriage show 3ffe60e3
     """
     env = Env.detect(quiet=quiet)
+    library = open_library(env, db)
+    entry = library.entry(library.resolve(paper))
+    resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
+    if resolved == "table":
+        from papertriage.cli.terminal import entry_view
 
-    def body() -> None:
-        library = open_library(env, db)
-        entry = library.entry(library.resolve(paper))  # type: ignore[attr-defined]
-        resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
-        if resolved == "table":
-            from papertriage.cli.terminal import entry_view
-
-            show(entry_view(entry))
-        else:
-            data = entry.record.to_dict()
-            data.update(
-                status=entry.status,
-                starred=entry.starred,
-                first_seen=entry.first_seen,
-                notes=[{"created": c, "text": t} for c, t in entry.notes],
-                sources=[{"source": s, "position": p, "added": a} for s, p, a in entry.sources],
-            )
-            emit_objects([data], resolved, None, False, single=True)
-
-    _run(body)
+        show(entry_view(entry))
+    else:
+        data = entry.record.to_dict()
+        data.update(
+            status=entry.status,
+            starred=entry.starred,
+            first_seen=entry.first_seen,
+            notes=[{"created": c, "text": t} for c, t in entry.notes],
+            sources=[{"source": s, "position": p, "added": a} for s, p, a in entry.sources],
+        )
+        emit_objects([data], resolved, None, False, single=True)
 
 
-@app.command()
+@command()
 def new(
     files: FilesArg = None,
     input_format: FromOpt = InputFormat.auto,
@@ -318,22 +239,18 @@ def new(
     Example: papertriage new examples/hf-papers-listing.txt
     """
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
-        taxonomy = load_topics(topics, env)
-        records = read_inputs(files, input_format, False, env, messages, taxonomy)
-        fresh = open_library(env, db).unknown(records)  # type: ignore[attr-defined]
-        messages.info(f"{len(fresh)} of {len(records)} papers are new")
-        emit_records(fresh, resolved, output, force, env)
-        if not fresh:
-            raise typer.Exit(int(ExitCode.NO_RESULTS))
-
-    _run(body)
+    messages = Messages(env)
+    resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
+    taxonomy = load_topics(topics, env)
+    records = read_inputs(files, input_format, False, env, messages, taxonomy)
+    fresh = open_library(env, db).unknown(records)
+    messages.info(f"{len(fresh)} of {len(records)} papers are new")
+    emit_records(fresh, resolved, output, force, env)
+    if not fresh:
+        raise typer.Exit(int(ExitCode.NO_RESULTS))
 
 
-@app.command()
+@command()
 def backup(
     path: Annotated[str, typer.Argument(help="Where to write the copy.")],
     force: ForceOpt = False,
@@ -345,16 +262,12 @@ def backup(
     Example: papertriage backup library-backup.sqlite3
     """
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        library = open_library(env, db)
-        library.backup(path, force=force)  # type: ignore[attr-defined]
-        Messages(env).info(f"backed up {library.path} to {path}")  # type: ignore[attr-defined]
-
-    _run(body)
+    library = open_library(env, db)
+    library.backup(path, force=force)
+    Messages(env).info(f"backed up {library.path} to {path}")
 
 
-@app.command()
+@command()
 def retag(
     topics: TopicsOpt = None,
     db: DbOpt = None,
@@ -367,16 +280,12 @@ def retag(
     Example: papertriage retag --topics my-topics.yaml
     """
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        messages = Messages(env)
-        library = open_library(env, db)
-        records = library.records()  # type: ignore[attr-defined]
-        if not records:
-            raise UsageError("the library is empty", hint="add a listing first")
-        retag_library(library, records, load_topics(topics, env), messages, env)
-
-    _run(body)
+    messages = Messages(env)
+    library = open_library(env, db)
+    records = library.records()
+    if not records:
+        raise UsageError("the library is empty", hint="add a listing first")
+    retag_library(library, records, load_topics(topics, env), messages, env)
 
 
 class ExportFormat(StrEnum):
@@ -393,7 +302,7 @@ class GroupBy(StrEnum):
     none = "none"
 
 
-@app.command()
+@command()
 def export(
     files: FilesArg = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = (
@@ -431,57 +340,70 @@ def export(
 
     Example: papertriage export --format md --group-by tag -o reading-list.md
     """
+    from datetime import date
+
+    from papertriage.output import export as exporting
+
     env = Env.detect(quiet=quiet)
+    messages = Messages(env)
+    check_output_early(output, force)
+    taxonomy = load_topics(topics, env)
+    check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
+    statuses = [s.value for s in status or ()]
+    if query:  # searched among every paper first, as `search` would, then filtered
+        records = _searched(query, files, input_format, env, messages, taxonomy, db)
+        records = by_state(with_tags(records, tag, not_tag), statuses, starred, env, db)
+    else:
+        records, _ = selected_records(
+            files, input_format, env, messages, taxonomy, db, tag, not_tag, statuses, starred
+        )
+    states = open_library(env, db).states()
+    items = [
+        exporting.Item(record, *states.get(record.id, (None, False, ()))) for record in records
+    ]
+    if fmt is ExportFormat.md:
+        chunks: Iterable[str] = exporting.markdown_reading_list(
+            items, group_by=group_by.value, title=title, date=date.today().isoformat()
+        )
+    else:
+        chunks = _export_chunks(items, fmt)
+    write_or_save(chunks, output, force)
+    messages.info(f"{len(items)} papers exported")  # only once they are
+    if not items:
+        raise typer.Exit(int(ExitCode.NO_RESULTS))
 
-    def body() -> None:
-        from datetime import date
 
-        from papertriage.output import export as exporting
+def _searched(
+    query: str,
+    files: list[str] | None,
+    input_format: InputFormat,
+    env: Env,
+    messages: Messages,
+    taxonomy: Taxonomy,
+    db: str | None,
+) -> list[Record]:
+    """Every paper of the listings (or the library) that matches `query`, best first."""
+    from papertriage.search.index import SearchIndex
 
-        messages = Messages(env)
-        _check_output_early(output, force)
-        taxonomy = load_topics(topics, env)
-        _check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
-        statuses = [s.value for s in status or ()]
-        if query:  # searched among every paper first, as `search` would, then filtered
-            from papertriage.search.index import SearchIndex
+    use_library, piped = piped_input(files, env)
+    if use_library:
+        index, _ = library_search_index(env, db, taxonomy, messages, (), False)
+    else:
+        listed = read_inputs(files, input_format, False, env, messages, taxonomy, piped=piped)
+        index = SearchIndex.build(listed, taxonomy)
+    return [hit.record for hit in index.search(query, limit=None)]
 
-            use_library, piped = piped_input(files, env)
-            if use_library:
-                index, _ = library_search_index(env, db, taxonomy, messages, (), False)
-            else:
-                listed = read_inputs(
-                    files, input_format, False, env, messages, taxonomy, piped=piped
-                )
-                index = SearchIndex.build(listed, taxonomy)
-            hits = index.search(query, limit=None)  # type: ignore[attr-defined]
-            records = with_tags([hit.record for hit in hits], tag, not_tag)
-            records = by_state(records, statuses, starred, env, db)
-        else:
-            records, _ = selected_records(
-                files, input_format, env, messages, taxonomy, db, tag, not_tag, statuses, starred
-            )
-        states = open_library(env, db).states()  # type: ignore[attr-defined]
-        items = [
-            exporting.Item(record, *states.get(record.id, (None, False, ()))) for record in records
-        ]
-        if fmt is ExportFormat.md:
-            chunks: Iterable[str] = exporting.markdown_reading_list(
-                items, group_by=group_by.value, title=title, date=date.today().isoformat()
-            )
-        elif fmt is ExportFormat.bibtex:
-            chunks = exporting.bibtex_entries(items)
-        elif fmt is ExportFormat.csv:
-            from papertriage.output.render import csv_lines
 
-            chunks = csv_lines([item.record for item in items])
-        else:
-            from papertriage.output.render import object_chunks
+def _export_chunks(items: list[Item], fmt: ExportFormat) -> Iterable[str]:
+    """BibTeX, CSV, JSON or JSON Lines of the papers exported."""
+    from papertriage.output import export as exporting
 
-            chunks = object_chunks([item.to_dict() for item in items], fmt.value)
-        _write_or_save(chunks, output, force)
-        messages.info(f"{len(items)} papers exported")  # only once they are
-        if not items:
-            raise typer.Exit(int(ExitCode.NO_RESULTS))
+    if fmt is ExportFormat.bibtex:
+        return exporting.bibtex_entries(items)
+    if fmt is ExportFormat.csv:
+        from papertriage.output.render import csv_lines
 
-    _run(body)
+        return csv_lines([item.record for item in items])
+    from papertriage.output.render import object_chunks
+
+    return object_chunks([item.to_dict() for item in items], fmt.value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,8 +23,7 @@ from papertriage.cli.app import (
     QuietOpt,
     ReplacedOpt,
     TopicsOpt,
-    _run,
-    app,
+    command,
     emit_objects,
     emit_records,
     load_topics,
@@ -40,10 +39,10 @@ from papertriage.cli.sources import (
 from papertriage.errors import UsageError
 
 if TYPE_CHECKING:
-    from papertriage.topics.taxonomy import Taxonomy
+    from papertriage.topics.taxonomy import Taxonomy, Topic
 
 
-@app.command()
+@command()
 def parse(
     files: FilesArg = None,
     input_format: FromOpt = InputFormat.auto,
@@ -59,17 +58,13 @@ def parse(
     Example: papertriage parse examples/hf-papers-listing.txt --format jsonl | jq -r .title
     """
     env = Env.detect(quiet=quiet)
-
-    def body() -> None:
-        messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
-        records = read_inputs(files, input_format, include_replaced, env, messages)
-        emit_records(records, resolved, output, force, env)
-
-    _run(body)
+    messages = Messages(env)
+    resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
+    records = read_inputs(files, input_format, include_replaced, env, messages)
+    emit_records(records, resolved, output, force, env)
 
 
-@app.command()
+@command()
 def tag(
     files: FilesArg = None,
     input_format: FromOpt = InputFormat.auto,
@@ -89,29 +84,25 @@ def tag(
     Example: papertriage tag examples/hf-papers-listing.txt --explain
     """
     env = Env.detect(quiet=quiet)
+    messages = Messages(env)
+    resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
+    taxonomy = load_topics(topics, env)
+    tagged = read_inputs(files, input_format, include_replaced, env, messages, taxonomy)
+    messages.info(
+        f"tagged {sum(1 for r in tagged if r.tags)} of {len(tagged)} papers "
+        f"with {len(taxonomy.topics)} topics"
+    )
+    if explain and fmt is OutputFormat.auto and not json_flag and not output:
+        from rich.console import Group
 
-    def body() -> None:
-        messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
-        taxonomy = load_topics(topics, env)
-        tagged = read_inputs(files, input_format, include_replaced, env, messages, taxonomy)
-        messages.info(
-            f"tagged {sum(1 for r in tagged if r.tags)} of {len(tagged)} papers "
-            f"with {len(taxonomy.topics)} topics"
-        )
-        if explain and fmt is OutputFormat.auto and not json_flag and not output:
-            from rich.console import Group
+        from papertriage.cli.terminal import explanation
 
-            from papertriage.cli.terminal import explanation
-
-            show(Group(*(explanation(record) for record in tagged)), wrap=False)
-        else:
-            emit_records(tagged, resolved, output, force, env)
-
-    _run(body)
+        show(Group(*(explanation(record) for record in tagged)), wrap=False)
+    else:
+        emit_records(tagged, resolved, output, force, env)
 
 
-@app.command("topics")
+@command("topics")
 def topics_command(
     args: Annotated[
         list[str] | None,
@@ -138,43 +129,39 @@ def topics_command(
     """
     env = Env.detect(quiet=quiet)
     words = list(args or [])
+    messages = Messages(env)
+    resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
+    if words[:1] == ["check"]:
+        _topics_check(words[1:], messages)
+    elif words[:1] == ["show"]:
+        if len(words) != 2:
+            raise UsageError("'topics show' takes one topic id", hint="e.g. topics show moe")
+        topic = load_topics(topics, env).get(words[1])
+        if resolved == "table":
+            from papertriage.cli.terminal import topic_detail
 
-    def body() -> None:
-        messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
-        if words[:1] == ["check"]:
-            _topics_check(words[1:], messages)
-        elif words[:1] == ["show"]:
-            if len(words) != 2:
-                raise UsageError("'topics show' takes one topic id", hint="e.g. topics show moe")
-            topic = load_topics(topics, env).get(words[1])
-            if resolved == "table":
-                from papertriage.cli.terminal import topic_detail
-
-                show(topic_detail(topic))
-            else:
-                emit_objects([_topic_dict(topic)], resolved, None, False, single=True)
-        elif words:
-            _topic_counts(words, topics, input_format, resolved, env, messages)
+            show(topic_detail(topic))
         else:
-            taxonomy = load_topics(topics, env)
-            counts = _library_counts(taxonomy, env, db, messages)
-            if resolved == "table":
-                from papertriage.cli.terminal import topics_table
+            emit_objects([_topic_dict(topic)], resolved, None, False, single=True)
+    elif words:
+        _topic_counts(words, topics, input_format, resolved, env, messages)
+    else:
+        taxonomy = load_topics(topics, env)
+        counts = _library_counts(taxonomy, env, db, messages)
+        if resolved == "table":
+            from papertriage.cli.terminal import topics_table
 
-                show(topics_table(taxonomy, counts))
-            else:
-                emit_objects(
-                    [
-                        {**_topic_dict(t), **({"papers": counts[t.id]} if counts else {})}
-                        for t in taxonomy.topics
-                    ],
-                    resolved,
-                    None,
-                    False,
-                )
-
-    _run(body)
+            show(topics_table(taxonomy, counts))
+        else:
+            emit_objects(
+                [
+                    {**_topic_dict(t), **({"papers": counts[t.id]} if counts else {})}
+                    for t in taxonomy.topics
+                ],
+                resolved,
+                None,
+                False,
+            )
 
 
 def _library_counts(
@@ -182,23 +169,23 @@ def _library_counts(
 ) -> dict[str, int] | None:
     """Papers per topic in the library (from its index, no record read), or None without one."""
     library = open_library(env, db)
-    if library.is_empty():  # type: ignore[attr-defined]
+    if library.is_empty():
         return None
-    if library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
+    if library.taxonomy_hash() != taxonomy.content_hash():
         messages.info(
-            f"{library.path}: tagged with another taxonomy; "  # type: ignore[attr-defined]
+            f"{library.path}: tagged with another taxonomy; "
             "`papertriage retag` counts its papers with this one"
         )
         return None
     postings = library_index(library, env, messages)
-    messages.info(f"{library.path}: papers per topic among its {postings.count} papers")  # type: ignore[attr-defined]
+    messages.info(f"{library.path}: papers per topic among its {postings.count} papers")
     return {topic: int(postings.tag_mask(topic).sum()) for topic in taxonomy.ids}
 
 
-def _topic_dict(topic: object) -> dict[str, object]:
+def _topic_dict(topic: Topic) -> dict[str, object]:
     from dataclasses import asdict
 
-    return asdict(topic)  # type: ignore[call-overload]
+    return asdict(topic)
 
 
 def _topics_check(paths: list[str], messages: Messages) -> None:
@@ -238,7 +225,7 @@ def _topic_counts(
         emit_objects([{"topic": t, "papers": n} for t, n in counts], fmt, None, False)
 
 
-@app.command("eval")
+@command("eval")
 def eval_command(
     labels: Annotated[
         str,
@@ -308,54 +295,57 @@ def eval_command(
     if simulate:
         from papertriage.cli.learning import run_simulation
 
-        _run(
-            lambda: run_simulation(
-                labels,
-                files,
-                relevant,
-                prior,
-                prior_irrelevant,
-                seeds,
-                strategy.value,
-                plot,
-                force,
-                input_format,
-                resolve_format(fmt, json_flag=json_flag, output=None, env=env),
-                env,
-            )
+        run_simulation(
+            labels,
+            files,
+            relevant,
+            prior,
+            prior_irrelevant,
+            seeds,
+            strategy.value,
+            plot,
+            force,
+            input_format,
+            resolve_format(fmt, json_flag=json_flag, output=None, env=env),
+            env,
         )
-        return
-    if relevant or plot:
-        _run(_needs_simulate)
-
-    def body() -> None:
-        from papertriage.topics.evaluate import evaluate, load_labels
-
-        messages = Messages(env)
-        resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
-        taxonomy = load_topics(topics, env)
-        truth = load_labels(labels)
-        records = read_inputs(files, input_format, False, env, messages, taxonomy)
-        evaluation = evaluate(records, truth, taxonomy.ids)
-        if evaluation.unmatched_labels:
-            messages.warning(
-                f"{len(evaluation.unmatched_labels)} labelled papers are not in the listing"
-            )
-        if resolved == "table":
-            from papertriage.cli.terminal import evaluation_table
-
-            show(evaluation_table(evaluation))
-        else:
-            emit_objects(
-                [evaluation.to_dict()],
-                "json" if resolved != "jsonl" else "jsonl",
-                None,
-                False,
-                single=True,
-            )
-
-    _run(body)
+    elif relevant or plot:
+        raise UsageError("--relevant and --plot go with --simulate", hint="add --simulate")
+    else:
+        _evaluate_tags(labels, files, topics, input_format, fmt, json_flag, env)
 
 
-def _needs_simulate() -> NoReturn:
-    raise UsageError("--relevant and --plot go with --simulate", hint="add --simulate")
+def _evaluate_tags(
+    labels: str,
+    files: list[str] | None,
+    topics: str | None,
+    input_format: InputFormat,
+    fmt: OutputFormat,
+    json_flag: bool,
+    env: Env,
+) -> None:
+    """`eval` without --simulate: the tags of the listings against the hand labels."""
+    from papertriage.topics.evaluate import evaluate, load_labels
+
+    messages = Messages(env)
+    resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
+    taxonomy = load_topics(topics, env)
+    truth = load_labels(labels)
+    records = read_inputs(files, input_format, False, env, messages, taxonomy)
+    evaluation = evaluate(records, truth, taxonomy.ids)
+    if evaluation.unmatched_labels:
+        messages.warning(
+            f"{len(evaluation.unmatched_labels)} labelled papers are not in the listing"
+        )
+    if resolved == "table":
+        from papertriage.cli.terminal import evaluation_table
+
+        show(evaluation_table(evaluation))
+    else:
+        emit_objects(
+            [evaluation.to_dict()],
+            "json" if resolved != "jsonl" else "jsonl",
+            None,
+            False,
+            single=True,
+        )

@@ -4,16 +4,20 @@ index it keeps), with the tag and reading-state filters that can be answered the
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from papertriage.cli.app import Env, InputFormat, Messages, _progress
+from papertriage.cli.app import Env, InputFormat, Messages, progress_bar
 from papertriage.errors import UsageError
 from papertriage.models import Record
 
 if TYPE_CHECKING:
+    from papertriage.library.index import LibraryPostings
+    from papertriage.library.store import Library
+    from papertriage.listings.parse import ParseReport
+    from papertriage.search.index import SearchIndex
+    from papertriage.topics.reading import ListingReader
     from papertriage.topics.taxonomy import Taxonomy
 
 MAX_WARNINGS_SHOWN = 10  # parse warnings listed one by one; the rest are counted
@@ -38,6 +42,7 @@ def read_inputs(
     command on the same file neither parses nor tags it again.
     """
     from papertriage.listings.readoptions import ReadOptions
+    from papertriage.topics.reading import ListingReader
 
     stdin = piped
     if not files:
@@ -51,13 +56,10 @@ def read_inputs(
             return _library_records(env, db, messages, taxonomy)
         files = ["-"]
     options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
+    reader = ListingReader(options, taxonomy, env.dirs.cache, write_cache=write_cache)
     records: list[Record] = []
-    tagger = None
     for path in files:
-        listing, tagger = _read_one(
-            path, options, taxonomy, tagger, env, messages, cache_entries, stdin, write_cache
-        )
-        records.extend(listing)
+        records.extend(read_listing(reader, path, env, messages, cache_entries, stdin))
     if len(files) == 1:
         return records  # merged within the listing already (and cached so)
     from papertriage.listings.merge import merge_duplicates
@@ -87,7 +89,7 @@ def check_statuses(statuses: Iterable[str]) -> None:
             raise UsageError(f"unknown status {status!r}", hint=f"one of {', '.join(STATUSES)}")
 
 
-def open_library(env: Env, db: str | None) -> object:
+def open_library(env: Env, db: str | None) -> Library:
     from papertriage.library.store import Library, default_library_path
 
     return Library(db or default_library_path(env.environ, env.dirs.data))
@@ -98,35 +100,35 @@ def _library_records(
 ) -> list[Record]:
     library, records = _current_library(env, db, taxonomy, messages)
     if records is None:
-        records = library.records()  # type: ignore[attr-defined]
-    messages.info(f"{library.path}: {len(records)} papers in the library")  # type: ignore[attr-defined]
+        records = library.records()
+    messages.info(f"{library.path}: {len(records)} papers in the library")
     return records
 
 
 def _current_library(
     env: Env, db: str | None, taxonomy: Taxonomy | None, messages: Messages
-) -> tuple[object, list[Record] | None]:
+) -> tuple[Library, list[Record] | None]:
     """The library, refused when empty, its tags those of `taxonomy`: re-tagged first if the
     taxonomy changed since, and then also its records (the caller need not read them again)."""
     library = open_library(env, db)
-    if library.is_empty():  # type: ignore[attr-defined]
+    if library.is_empty():
         raise empty_library()
-    if taxonomy is not None and library.taxonomy_hash() != taxonomy.content_hash():  # type: ignore[attr-defined]
-        records = library.records()  # type: ignore[attr-defined]
+    if taxonomy is not None and library.taxonomy_hash() != taxonomy.content_hash():
+        records = library.records()
         return library, retag_library(library, records, taxonomy, messages, env)
     return library, None
 
 
-def library_index(library: object, env: Env, messages: Messages) -> object:
+def library_index(library: Library, env: Env, messages: Messages) -> LibraryPostings:
     """The search index the library keeps (papertriage.library.index.LibraryPostings), built once
     first for a library made before papertriage kept one."""
-    if not library.index_is_current():  # type: ignore[attr-defined]
-        messages.info(f"{library.path}: indexing the library for search (once)")  # type: ignore[attr-defined]
-        with _progress(env, library.count(), "indexing") as advance:  # type: ignore[attr-defined]
-            library.reindex(advance)  # type: ignore[attr-defined]
+    if not library.index_is_current():
+        messages.info(f"{library.path}: indexing the library for search (once)")
+        with progress_bar(env, library.count(), "indexing") as advance:
+            library.reindex(advance)
     from papertriage.library.index import LibraryPostings
 
-    return LibraryPostings(library)  # type: ignore[arg-type]
+    return LibraryPostings(library)
 
 
 def searched_library(
@@ -136,16 +138,16 @@ def searched_library(
     messages: Messages,
     statuses: Sequence[str],
     starred: bool,
-) -> tuple[object, object]:
+) -> tuple[Library, LibraryPostings]:
     """The library and its index (papertriage.library.index.LibraryPostings) restricted to the
     reading state asked for, its tags those of `taxonomy`. Reads no record unless the taxonomy
     changed since the library was tagged."""
     check_statuses(statuses)
     library, _ = _current_library(env, db, taxonomy, messages)
     postings = library_index(library, env, messages)
-    messages.info(f"{library.path}: {postings.count} papers in the library")  # type: ignore[attr-defined]
+    messages.info(f"{library.path}: {postings.count} papers in the library")
     if statuses or starred:
-        postings.restrict(library.docs_in_state(statuses, starred))  # type: ignore[attr-defined]
+        postings.restrict(library.docs_in_state(statuses, starred))
     return library, postings
 
 
@@ -156,13 +158,13 @@ def library_search_index(
     messages: Messages,
     statuses: Sequence[str],
     starred: bool,
-) -> tuple[object, int]:
+) -> tuple[SearchIndex, int]:
     """A SearchIndex over the library's own index (stored in it, nothing rebuilt), and how many
     papers it searches. Reads no record beyond those a search shows."""
     from papertriage.search.index import SearchIndex
 
     _, postings = searched_library(env, db, taxonomy, messages, statuses, starred)
-    return SearchIndex.with_arrays([], postings, taxonomy), postings.count  # type: ignore[arg-type, attr-defined]
+    return SearchIndex.with_arrays([], postings, taxonomy), postings.count
 
 
 def library_selection(
@@ -179,8 +181,8 @@ def library_selection(
     asked for (in the order first seen), and how many have that state. The index's topic bits
     pick them, so only the papers selected are read."""
     library, postings = searched_library(env, db, taxonomy, messages, statuses, starred)
-    docs = postings.select(tags, not_tags)  # type: ignore[attr-defined]
-    return library.records_in_order(docs), postings.count  # type: ignore[attr-defined]
+    docs = postings.select(tags, not_tags)
+    return library.records_in_order(docs), postings.count
 
 
 def selected_records(
@@ -229,7 +231,7 @@ def by_state(
     if not statuses and not starred:
         return records
     check_statuses(statuses or ())
-    states = open_library(env, db).states()  # type: ignore[attr-defined]
+    states = open_library(env, db).states()
     kept = []
     for record in records:
         status, star, _ = states.get(record.id, (None, False, ()))
@@ -238,96 +240,51 @@ def by_state(
     return kept
 
 
-def exported_states(files: list[str]) -> dict[str, tuple[str | None, bool, list[str]]]:
-    """Reading state carried by papertriage JSON Lines exports (status, starred, notes)."""
-    import json
-
-    states: dict[str, tuple[str | None, bool, list[str]]] = {}
-    for path in files:
-        if path == "-" or not os.path.isfile(path):
-            continue
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            for line in handle:
-                if not line.startswith("{"):
-                    break  # not JSON Lines: a raw listing carries no state
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError:
-                    break
-                if (
-                    isinstance(data, dict)
-                    and "id" in data
-                    and (data.get("status") or data.get("starred") or data.get("notes"))
-                ):
-                    notes = [n for n in data.get("notes") or [] if isinstance(n, str)]
-                    states[str(data["id"])] = (data.get("status"), bool(data.get("starred")), notes)
-    return states
-
-
 def retag_library(
-    library: object, records: list[Record], taxonomy: Taxonomy, messages: Messages, env: Env
+    library: Library, records: list[Record], taxonomy: Taxonomy, messages: Messages, env: Env
 ) -> list[Record]:
     """Tags of the whole library recomputed with `taxonomy`, stored, and returned."""
     from papertriage.topics.tagger import Tagger
 
     messages.info(f"re-tagging {len(records)} papers of the library with the current taxonomy")
-    with _progress(env, len(records), "re-tagging") as advance:
+    with progress_bar(env, len(records), "re-tagging") as advance:
         tagged = Tagger(taxonomy).tag(records, progress=advance)
-    library.set_tags(tagged, taxonomy.content_hash())  # type: ignore[attr-defined]
+    library.set_tags(tagged, taxonomy.content_hash())
     return tagged
 
 
-def _read_one(
+def read_listing(
+    reader: ListingReader,
     path: str,
-    options: object,
-    taxonomy: Taxonomy | None,
-    tagger: object,
     env: Env,
     messages: Messages,
     cache_entries: list[str] | None = None,
     stdin: bytes | None = None,
-    write_cache: bool = True,
-) -> tuple[list[Record], object]:
-    from papertriage.listings import cache
+) -> list[Record]:
+    """One listing through `reader`, what happened said on stderr and its tagging's progress
+    drawn there; the name of its cache entry, if any, appended to `cache_entries`."""
 
-    entry = None
-    if taxonomy is not None and path != "-" and os.path.isfile(path):
-        settings = f"{options.format}:{options.include_replaced}"  # type: ignore[attr-defined]
-        entry = cache.entry_path(env.dirs.cache, path, taxonomy.content_hash(), settings)
-        if cache_entries is not None:
-            cache_entries.append(entry.name)
-        cached = cache.load(entry)
-        if cached is not None:
-            messages.info(f"{path}: {len(cached)} records (tagged before; cached)")
-            return cached, tagger
-    from papertriage.listings.inputs import (
-        read_listing,  # parsing code, only when the cache cannot serve
+    def parsed(report: ParseReport, merged: int) -> None:
+        report_parse(report, messages)
+        if merged:
+            messages.info(f"{path}: merged {merged} duplicate record(s) of the same paper")
+
+    listing = reader.read(
+        path,
+        stdin=stdin,
+        parsed=parsed,
+        tagging=lambda total: progress_bar(env, total, "tagging"),
     )
-
-    report = read_listing(path, options, stdin=stdin)  # type: ignore[arg-type]
-    report_parse(report, messages)
-    from papertriage.listings.merge import merge_duplicates
-
-    merged = merge_duplicates(report.records)
-    if merged.merged:
-        messages.info(f"{path}: merged {merged.merged} duplicate record(s) of the same paper")
-    if taxonomy is None:
-        return merged.records, tagger
-    if tagger is None:
-        from papertriage.topics.tagger import Tagger
-
-        tagger = Tagger(taxonomy)
-    with _progress(env, len(merged.records), "tagging") as advance:
-        tagged = tagger.tag(merged.records, progress=advance)  # type: ignore[attr-defined]
-    if write_cache and entry is not None and not cache.store(entry, tagged):
+    if cache_entries is not None and listing.entry is not None:
+        cache_entries.append(listing.entry)
+    if listing.cached:
+        messages.info(f"{path}: {len(listing.records)} records (tagged before; cached)")
+    if listing.cache_failed:
         messages.warning(f"could not write the cache in {env.dirs.cache}; continuing without")
-    return tagged, tagger
+    return listing.records
 
 
-def report_parse(report: object, messages: Messages) -> None:
-    from papertriage.listings.parse import ParseReport
-
-    assert isinstance(report, ParseReport)
+def report_parse(report: ParseReport, messages: Messages) -> None:
     line = f"{report.source}: {report.count} records ({report.format})"
     if report.dropped:
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(report.dropped.items()))
