@@ -9,7 +9,8 @@ Layout. Papers are numbered (`papers.doc`). Each add indexes the papers it inser
 one segment: a row of per-paper arrays (numbers, weighted lengths, topic bits) and a row per term
 with the numbers of the papers holding it and their term frequencies. A paper indexed again later
 belongs to its newest segment; its postings in older ones are ignored, and dropped when segments
-are merged. Scores are the same BM25 as papertriage.search.index, computed by arrayindex.rank_postings.
+are merged. Scores are the same BM25 as papertriage.search.index (papertriage.search.scoring),
+computed by papertriage.search.arrayindex.rank_postings.
 
 This module turns records into segments and segments into query answers; reading and writing the
 rows is papertriage.library.store's job (the only module that speaks SQL).
@@ -26,13 +27,15 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+import papertriage.search.scoring as scoring
 from papertriage.models import Record
 from papertriage.search.arrayindex import rank_postings
-from papertriage.search.index import K1, STOP_WORDS, TITLE_WEIGHT, B, Hit
+from papertriage.search.query import Hit
+from papertriage.search.stopwords import STOP_WORDS
 from papertriage.tokens import tokenize
 
 if TYPE_CHECKING:
-    from papertriage.search.index import _Plan
+    from papertriage.search.query import Plan
 
 TF_LIMIT = 32_767  # term frequencies are stored as uint16 (tf * 2 + in title)
 DOC_TYPE, TF_TYPE, LENGTH_TYPE = np.int32, np.uint16, np.float32
@@ -121,7 +124,7 @@ class PostingsPart:
         for place, (title_tokens, abstract_tokens) in enumerate(fields):
             title = list(map(lookup, title_tokens))
             abstract = list(map(lookup, abstract_tokens))
-            lengths[place] = TITLE_WEIGHT * len(title) + len(abstract)
+            lengths[place] = scoring.weighted_count(len(title), len(abstract))
             terms.extend(title)
             terms.extend(abstract)
             places.extend(repeat(place, len(title) + len(abstract)))
@@ -139,7 +142,9 @@ class PostingsPart:
         title_count = np.bincount(inverse, weights=title_flags, minlength=len(unique))
         abstract_count = np.bincount(inverse, minlength=len(unique)) - title_count
         del inverse
-        tf = np.minimum(TITLE_WEIGHT * title_count + abstract_count, TF_LIMIT).astype(np.int64)
+        tf = np.minimum(scoring.weighted_count(title_count, abstract_count), TF_LIMIT).astype(
+            np.int64
+        )
         term_ids, local = np.divmod(unique, width)
         return cls(
             vocabulary=[token for token, number in ids.items() if number != _SKIP],
@@ -332,9 +337,9 @@ class LibraryPostings:
     def _settle(self) -> None:
         self.count = int(self.live.sum())
         live_lengths = self.owners.lengths[self.live]
-        average = (float(live_lengths.mean()) if len(live_lengths) else 0.0) or 1.0
+        average = scoring.average_length(float(live_lengths.sum()), len(live_lengths))
         # BM25's length normalisation per paper, computed once rather than per posting.
-        self.norm = K1 * (1 - B + B * self.owners.lengths / average)
+        self.norm = scoring.length_norm(self.owners.lengths, average)
         self._tag_columns: dict[str, np.ndarray] = {}
 
     def restrict(self, docs: Iterable[int]) -> None:
@@ -349,7 +354,7 @@ class LibraryPostings:
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         docs, packed = self._packed(term)
         tf = (packed >> 1).astype(np.float64)
-        return docs, tf * (K1 + 1) / (tf + self.norm[docs])
+        return docs, scoring.saturation(tf, self.norm[docs])
 
     def titled(self, term: str) -> np.ndarray:
         docs, packed = self._packed(term)
@@ -400,7 +405,7 @@ class LibraryPostings:
     def records_at(self, numbers: list[int]) -> list[Record]:
         return self.rows.records_by_doc(numbers)
 
-    def rank(self, plan: _Plan) -> list[Hit]:
+    def rank(self, plan: Plan) -> list[Hit]:
         return rank_postings(self, plan)
 
     def vocabulary_view(self) -> LibraryVocabulary:

@@ -1,7 +1,7 @@
 """Postings in numpy arrays, for corpora too large for Python dictionaries.
 
-The same BM25 as papertriage.search.index (title words counted TITLE_WEIGHT times, coordination, topic
-boost, filters) computed with array operations: a query touches each posting once in C, and the
+The same BM25 as papertriage.search.index (papertriage.search.scoring's, with the same query plan
+and filters) computed with array operations: a query touches each posting once in C, and the
 top results are picked with a partial sort. Layout (CSR by term): postings of term t are
 doc_ids[start[t]:start[t + 1]], in increasing document order, with their weighted term
 frequencies turned into BM25 weights (the query-independent part of the score) in weights, and
@@ -10,7 +10,6 @@ whether the term is in the title in in_title.
 
 from __future__ import annotations
 
-import math
 from array import array
 from collections import Counter
 from collections.abc import Sequence
@@ -19,11 +18,13 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+import papertriage.search.scoring as scoring
 from papertriage.models import Record
-from papertriage.search.index import K1, TITLE_WEIGHT, TOPIC_BOOST, B, Hit, search_tokens
+from papertriage.search.query import Hit, contains_phrase, ordered, search_tokens
+from papertriage.search.scoring import TITLE_WEIGHT
 
 if TYPE_CHECKING:
-    from papertriage.search.index import _Plan
+    from papertriage.search.query import Plan
 
 
 @dataclass
@@ -32,7 +33,7 @@ class ArrayPostings:
     vocabulary: dict[str, int]
     start: np.ndarray  # int64, len(vocabulary) + 1
     doc_ids: np.ndarray  # int32
-    weights: np.ndarray  # float64: BM25's term-frequency part, tf(K1+1)/(tf+norm), per posting
+    weights: np.ndarray  # float64: BM25's term-frequency part, scoring.saturation, per posting
     in_title: np.ndarray  # bool
     lengths: np.ndarray  # float64, per document
     average_length: float
@@ -50,7 +51,7 @@ class ArrayPostings:
             counts = Counter(abstract)  # counting in C; title words then count TITLE_WEIGHT each
             for term in title:
                 counts[term] += TITLE_WEIGHT
-            lengths[number] = TITLE_WEIGHT * len(title) + len(abstract)
+            lengths[number] = scoring.weighted_count(len(title), len(abstract))
             terms.extend([setdefault(term, len(vocabulary)) for term in counts])
             docs.extend([number] * len(counts))
             tfs.extend(counts.values())
@@ -61,12 +62,11 @@ class ArrayPostings:
         start = np.zeros(len(vocabulary) + 1, dtype=np.int64)
         np.cumsum(np.bincount(term_array, minlength=len(vocabulary)), out=start[1:])
         tag_masks = _tag_masks(records)
-        average = (float(lengths.mean()) if len(records) else 1.0) or 1.0
+        average = scoring.average_length(float(lengths.sum()), len(records))
         doc_ids = np.frombuffer(docs, dtype=np.int32)[order]
         tf = np.frombuffer(tfs, dtype=np.float64)[order]
         # Precomputed once here, so a query only multiplies by idf and adds.
-        norm = K1 * (1 - B + B * lengths[doc_ids] / average)
-        weights = tf * (K1 + 1) / (tf + norm)
+        weights = scoring.saturation(tf, scoring.length_norm(lengths[doc_ids], average))
         titles_in_order = np.frombuffer(titles, dtype=np.int8)[order].astype(bool)
         return cls(
             records,
@@ -130,7 +130,7 @@ class ArrayPostings:
             arrays["weights"],
             arrays["in_title"],
             lengths,
-            float(lengths.mean()) or 1.0 if len(lengths) else 1.0,
+            scoring.average_length(float(lengths.sum()), len(lengths)),
             _tag_masks(records),
         )
 
@@ -168,7 +168,7 @@ class ArrayPostings:
     def records_at(self, numbers: list[int]) -> list[Record]:
         return [self.records[number] for number in numbers]
 
-    def rank(self, plan: _Plan) -> list[Hit]:
+    def rank(self, plan: Plan) -> list[Hit]:
         return rank_postings(self, plan)
 
 
@@ -197,7 +197,7 @@ class Postings(Protocol):
 PHRASE_BATCH = 256  # candidates whose text is checked for a quoted phrase at a time
 
 
-def rank_postings(source: Postings, plan: _Plan) -> list[Hit]:
+def rank_postings(source: Postings, plan: Plan) -> list[Hit]:
     """Score, filter and order documents for a query plan (the same BM25, coordination, topic
     boost and filters as SearchIndex's dictionary postings).
 
@@ -219,8 +219,7 @@ def rank_postings(source: Postings, plan: _Plan) -> list[Hit]:
         docs, weights = postings(term)
         if not len(docs):
             continue
-        df = len(docs)
-        idf = math.log(1 + (count - df + 0.5) / (df + 0.5)) * weight
+        idf = scoring.idf(len(docs), count) * weight
         scored_docs.append(docs)
         contributions.append(idf * weights)
         scored_terms.add(term)
@@ -242,7 +241,7 @@ def rank_postings(source: Postings, plan: _Plan) -> list[Hit]:
         else:
             typed = [postings(term)[0] for term in plan.typed_terms]
             found = np.bincount(np.concatenate([np.zeros(0, np.int64), *typed]), minlength=n)
-        text *= 0.5 + 0.5 * found[numbers] / len(plan.typed_terms)
+        text *= scoring.coordination(found[numbers], len(plan.typed_terms))
     keep = np.ones(len(numbers), dtype=bool)
     for tag in plan.required_tags:
         keep &= source.tag_mask_at(tag, numbers)
@@ -252,15 +251,12 @@ def rank_postings(source: Postings, plan: _Plan) -> list[Hit]:
         keep &= ~_holds(n, postings(term)[0], numbers)
     for term in plan.title_terms:
         keep &= _holds(n, source.titled(term), numbers)
-    best = float(text.max()) if len(text) and text.max() > 0 else 1.0
+    topic = scoring.topic_boost(scoring.boost_base(float(text.max()) if len(text) else 0.0))
     boost = np.zeros(len(numbers), dtype=bool)
-    for topic in plan.topic_ids:
-        boost |= source.tag_mask_at(topic, numbers)
-    final = text + boost * (TOPIC_BOOST * best)
-    if plan.min_score > 0:
-        keep &= final >= plan.min_score
-    if query.has_terms:
-        keep &= final > 0
+    for tag in plan.topic_ids:
+        boost |= source.tag_mask_at(tag, numbers)
+    final = scoring.final_score(text, boost * topic)
+    keep &= scoring.passes(final, plan.min_score, query.has_terms)
     chosen = np.flatnonzero(keep)  # positions in `numbers`
     fetched: dict[int, Record] = {}
     if plan.phrases:
@@ -273,17 +269,16 @@ def rank_postings(source: Postings, plan: _Plan) -> list[Hit]:
     fetched.update(zip(missing, source.records_at(missing), strict=True))
     hits = []
     for at, number in zip(chosen.tolist(), wanted, strict=True):
-        parts = {"text": round(float(text[at]), 6)}
+        parts = {"text": scoring.shown(float(text[at]))}
         if boost[at]:
-            parts["topic"] = round(TOPIC_BOOST * best, 6)
+            parts["topic"] = scoring.shown(topic)
         record = fetched[number]
         # The postings hold exactly these tokens: reading the few papers shown is cheaper than
         # looking each of them up in postings that may be a million long.
         words = {*search_tokens(record.title), *search_tokens(record.abstract)}
         matched = tuple(sorted(term for term in plan.weighted if term in words))
-        hits.append(Hit(record, round(float(final[at]), 6), matched, parts))
-    hits.sort(key=lambda hit: (-hit.score, hit.record.id))
-    return hits if plan.limit is None else hits[: plan.limit]
+        hits.append(Hit(record, scoring.shown(float(final[at])), matched, parts))
+    return ordered(hits, plan.limit)
 
 
 SAMPLE = 8_192  # candidates whose scores bound the top ones' from below, before a full sort
@@ -319,13 +314,11 @@ def _with_phrases(
     numbers: np.ndarray,
     final: np.ndarray,
     chosen: np.ndarray,
-    plan: _Plan,
+    plan: Plan,
     fetched: dict[int, Record],
 ) -> np.ndarray:
     """The positions in `chosen` whose paper has every quoted phrase, checked best first and
     only until the limit is reached (a common phrase need not fetch every paper's text)."""
-    from papertriage.search.index import _contains_phrase
-
     phrases, limit = plan.phrases, plan.limit
     order = chosen[np.argsort(-final[chosen], kind="stable")].tolist()
     kept: list[int] = []
@@ -335,7 +328,7 @@ def _with_phrases(
             break  # everything further scores below the limit-th paper found
         docs = numbers[batch].tolist()
         for at, number, record in zip(batch, docs, source.records_at(docs), strict=True):
-            if all(_contains_phrase(record, phrase) for phrase in phrases):
+            if all(contains_phrase(record, phrase) for phrase in phrases):
                 kept.append(at)
                 fetched[number] = record
     return np.array(sorted(kept), dtype=np.int64)

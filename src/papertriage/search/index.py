@@ -5,296 +5,68 @@ papers tagged with the topic the query names.
 Shape: `parse_query(text) -> Query`, `SearchIndex(records, taxonomy)`, `index.search(query) ->
 list[Hit]`, always ordered by score (descending) then id, so output is the same on every run.
 Pure Python: a query over a listing of thousands of papers takes milliseconds without numpy.
+Large corpora keep their postings in numpy arrays (papertriage.search.arrayindex), the library in
+its SQLite file (papertriage.library.index); all of them score with papertriage.search.scoring.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
+import papertriage.search.scoring as scoring
 from papertriage.errors import UsageError
 from papertriage.models import Record
-from papertriage.tokens import TOKEN, stem, tokenize
-
-MAX_QUERY_CHARS = 1000
-TITLE_WEIGHT = 3.0  # a title word counts as much as three abstract words
-K1, B = 1.2, 0.75  # the usual BM25 constants
-EXPANSION_WEIGHT = 0.6  # synonyms and acronyms count a little less than the words typed
-CORRECTION_CUTOFF = 75.0  # rapidfuzz ratio (0-100) needed to correct a word not in the corpus
-TOPIC_BOOST = 0.5  # papers tagged with the query's topic gain this share of the best score
-
-# Words too common to search for (function words; a query of only these is an error).
-STOP_WORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "using",
-        "use",
-        "via",
-        "towards",
-        "toward",
-    ]
+from papertriage.search.query import (
+    MAX_QUERY_CHARS,
+    Hit,
+    Plan,
+    Query,
+    contains_phrase,
+    ordered,
+    parse_query,
+    search_tokens,
 )
+from papertriage.search.scoring import (
+    CORRECTED_WEIGHT,
+    EXPANSION_WEIGHT,
+    TITLE_WEIGHT,
+    TYPED_WEIGHT,
+)
+from papertriage.search.stopwords import STOP_WORDS
+from papertriage.search.synonyms import (
+    TopicTerms,
+    abbreviates,
+    expansions,
+    named_topics,
+    topic_terms,
+)
+from papertriage.tokens import stem
 
+# The query language and the synonyms live beside this module; they are named here too, as the
+# search API (`from papertriage.search.index import SearchIndex, parse_query, Hit`).
+__all__ = [
+    "ARRAY_INDEX_MIN",
+    "CORRECTION_CUTOFF",
+    "MAX_QUERY_CHARS",
+    "STOP_WORDS",
+    "Hit",
+    "Query",
+    "SearchIndex",
+    "abbreviates",
+    "parse_query",
+    "search_tokens",
+]
 
-class Hit(NamedTuple):
-    """One search result: the record, its score, and what matched."""
-
-    record: Record
-    score: float
-    matched: tuple[str, ...]  # the query words (after correction and expansion) it contains
-    parts: dict[str, float]  # the score broken down: "text" (BM25), "topic" (tag boost)
-
-
-@dataclass(frozen=True)
-class Query:
-    """A parsed query. Words are kept as typed; matching uses their stems."""
-
-    words: tuple[str, ...] = ()
-    phrases: tuple[tuple[str, ...], ...] = ()  # quoted, must appear as written
-    title_words: tuple[str, ...] = ()  # title:word, must appear in the title
-    excluded: tuple[str, ...] = ()  # -word
-    tags: tuple[str, ...] = ()  # tag:id
-    not_tags: tuple[str, ...] = ()  # -tag:id
-    text: str = ""
-
-    @property
-    def has_terms(self) -> bool:
-        return bool(self.words or self.phrases or self.title_words)
-
-
-_QUERY_PART = re.compile(r'(-?)(?:(tag|title):)?(?:"([^"]*)"?|(\S+))')
-
-
-def parse_query(text: str) -> Query:
-    """Parse query syntax: words, "quoted phrases", -word, title:word, tag:id, -tag:id."""
-    if len(text) > MAX_QUERY_CHARS:
-        raise UsageError(
-            f"the query is {len(text):,} characters long", hint=f"keep it under {MAX_QUERY_CHARS:,}"
-        )
-    for piece in text.split():
-        if piece.lstrip("-").lower() == "tag:":
-            raise UsageError("tag: needs a topic id", hint="e.g. tag:moe")
-        if piece.lstrip("-").lower() == "title:":
-            raise UsageError("title: needs a word", hint="e.g. title:pruning")
-    words: list[str] = []
-    phrases: list[tuple[str, ...]] = []
-    title_words: list[str] = []
-    excluded: list[str] = []
-    tags: list[str] = []
-    not_tags: list[str] = []
-    for match in _QUERY_PART.finditer(text):
-        negated, prefix, quoted, bare = match.groups()
-        value = quoted if quoted is not None else bare
-        if prefix == "tag":
-            if not value:
-                raise UsageError("tag: needs a topic id", hint="e.g. tag:moe")
-            (not_tags if negated else tags).append(value.lower())
-            continue
-        tokens = [t for t in TOKEN.findall(value or "")]
-        if prefix == "title":
-            if not tokens:
-                raise UsageError("title: needs a word", hint="e.g. title:pruning")
-            title_words.extend(tokens)
-        elif negated:
-            excluded.extend(tokens)
-        elif quoted is not None and len(tokens) > 1:
-            phrases.append(tuple(tokens))
-        else:
-            words.extend(tokens)
-    query = Query(
-        tuple(words),
-        tuple(phrases),
-        tuple(title_words),
-        tuple(excluded),
-        tuple(tags),
-        tuple(not_tags),
-        text,
-    )
-    if not text.strip():
-        raise UsageError("the query is empty", hint='search for words, e.g. "mixture of experts"')
-    content = [
-        w
-        for w in (*words, *title_words, *(w for p in phrases for w in p))
-        if w.lower() not in STOP_WORDS
-    ]
-    if not content and not tags and not not_tags:
-        raise UsageError(
-            f"the query {text.strip()[:60]!r} has no words to search for",
-            hint="stop words and punctuation alone match everything",
-        )
-    return query
-
-
-# The tokens search indexes are the tagger's (lower-case, plural -s dropped).
-search_tokens = tokenize
+CORRECTION_CUTOFF = 75.0  # rapidfuzz ratio (0-100) needed to correct a word not in the corpus
 
 
 @dataclass
 class _Doc:
     length: float  # weighted length: title words count TITLE_WEIGHT times
     title_terms: frozenset[str]
-
-
-@dataclass
-class _Topic:
-    """What the index knows of a taxonomy topic for query understanding."""
-
-    id: str
-    phrases: list[tuple[str, ...]]  # stemmed token sequences of its phrases and acronyms
-    synonyms: list[tuple[tuple[str, ...], tuple[str, ...]]]  # (acronym, phrase it abbreviates)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """A query understood: what to score and how to filter, for either kind of postings."""
-
-    query: Query
-    weighted: dict[str, float]  # term -> weight (typed, corrected and expanded terms)
-    typed_terms: set[str]  # what the user typed (after correction): for coordination
-    required_tags: set[str]
-    refused_tags: set[str]
-    corrections: dict[str, str]
-    topic_ids: set[str]  # topics the query names: their papers get the topic boost
-    limit: int | None
-    min_score: float
-
-    def _terms(self, words: Iterable[str]) -> list[str]:
-        return [self.corrections.get(t, t) for t in (stem(w.lower()) for w in words)]
-
-    @property
-    def excluded(self) -> set[str]:
-        return set(self._terms(self.query.excluded))
-
-    @property
-    def title_terms(self) -> list[str]:
-        return self._terms(self.query.title_words)
-
-    @property
-    def phrases(self) -> list[tuple[str, ...]]:
-        return [tuple(self._terms(phrase)) for phrase in self.query.phrases]
 
 
 ARRAY_INDEX_MIN = 5_000  # from this many records the postings live in numpy arrays
@@ -308,7 +80,8 @@ class SearchIndex:
     postings: dict[str, dict[int, float]] = field(default_factory=dict)  # term -> doc -> tf
     docs: list[_Doc] = field(default_factory=list)
     average_length: float = 1.0
-    topics: list[_Topic] = field(default_factory=list)
+    norms: list[float] = field(default_factory=list)  # BM25's length normalisation, per doc
+    topics: list[TopicTerms] = field(default_factory=list)
     arrays: Any = None  # ArrayPostings for large corpora (numpy), else None
     _by_length: dict[tuple[str, int], list[str]] | None = None
 
@@ -338,12 +111,14 @@ class SearchIndex:
             for term in abstract:
                 entry = postings[term]
                 entry[number] = entry.get(number, 0.0) + 1.0
-            index.docs.append(_Doc(TITLE_WEIGHT * len(title) + len(abstract), frozenset(title)))
+            length = scoring.weighted_count(len(title), len(abstract))
+            index.docs.append(_Doc(length, frozenset(title)))
         index.postings = dict(postings)
         total = sum(doc.length for doc in index.docs)
-        index.average_length = total / len(index.docs) if index.docs else 1.0
+        average = index.average_length = scoring.average_length(total, len(index.docs))
+        index.norms = [scoring.length_norm(doc.length, average) for doc in index.docs]
         if taxonomy is not None:
-            index.topics = _topics_of(taxonomy)
+            index.topics = topic_terms(taxonomy)
         return index
 
     @classmethod
@@ -355,7 +130,7 @@ class SearchIndex:
         index.arrays = arrays
         index.postings = arrays.vocabulary_view()
         if taxonomy is not None:
-            index.topics = _topics_of(taxonomy)
+            index.topics = topic_terms(taxonomy)
         return index
 
     # -- query understanding ---------------------------------------------------------------
@@ -390,49 +165,21 @@ class SearchIndex:
             for word in self._by_length.get((term[0], size), ())
         ]
 
-    def query_topics(self, tokens: Sequence[str]) -> list[_Topic]:
+    def query_topics(self, tokens: Sequence[str]) -> list[TopicTerms]:
         """Topics the query names: one of their phrases or acronyms, or most of its words."""
-        wanted = set(tokens)
-        named = []
-        for topic in self.topics:
-            for phrase in topic.phrases:
-                overlap = len(wanted.intersection(phrase))
-                if overlap == len(phrase) or (
-                    len(phrase) > 1 and overlap >= 2 and overlap * 3 >= 2 * len(phrase)
-                ):
-                    named.append(topic)
-                    break
-        return named
+        return named_topics(self.topics, tokens)
 
-    # -- scoring ---------------------------------------------------------------------------
-
-    def _idf(self, term: str) -> float:
-        df = len(self.postings.get(term, ()))  # (dictionary postings only)
-        n = len(self.docs)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    def _term_scores(self, term: str, weight: float, scores: dict[int, float]) -> None:
-        entry = self.postings.get(term)
-        if not entry:
-            return
-        idf = self._idf(term) * weight
-        docs, average = self.docs, self.average_length
-        for number, tf in entry.items():
-            norm = K1 * (1 - B + B * docs[number].length / average)
-            scores[number] = scores.get(number, 0.0) + idf * tf * (K1 + 1) / (tf + norm)
-
-    def search(
+    def plan(
         self,
-        query: Query | str,
+        query: Query,
         *,
         limit: int | None = 10,
         min_score: float = 0.0,
         tags: Iterable[str] = (),
         not_tags: Iterable[str] = (),
-    ) -> list[Hit]:
-        """Records matching the query, best first (score, then id)."""
-        if isinstance(query, str):
-            query = parse_query(query)
+    ) -> Plan:
+        """The query understood against this corpus: typos corrected, acronyms expanded, the
+        topics it names, and the filters (tags given here add to the query's own)."""
         required_tags = set(query.tags) | set(tags)
         refused_tags = set(query.not_tags) | set(not_tags)
         if self.topics:
@@ -452,22 +199,14 @@ class SearchIndex:
             fixed = self.correct(term)
             if fixed is not None:
                 corrections[term] = fixed
-            add(fixed or term, 1.0 if fixed is None else 0.9)
+            add(fixed or term, TYPED_WEIGHT if fixed is None else CORRECTED_WEIGHT)
         understood = [corrections.get(t, t) for t in typed]
         topics = self.query_topics(understood) if self.topics else []
-        present = set(understood)
-        for topic in topics:
-            # An acronym in the query brings in the phrase it abbreviates, and back.
-            for acronym, phrase in topic.synonyms:
-                if present.issuperset(acronym):
-                    for term in phrase:
-                        add(term, EXPANSION_WEIGHT)
-                elif present.issuperset(phrase):
-                    for term in acronym:
-                        add(term, EXPANSION_WEIGHT)
-
+        # An acronym in the query brings in the phrase it abbreviates, and back.
+        for term in expansions(topics, set(understood)):
+            add(term, EXPANSION_WEIGHT)
         typed_terms = {corrections.get(t, t) for t in typed if t not in STOP_WORDS}
-        plan = _Plan(
+        return Plan(
             query,
             weighted,
             typed_terms,
@@ -478,12 +217,37 @@ class SearchIndex:
             limit,
             min_score,
         )
+
+    def search(
+        self,
+        query: Query | str,
+        *,
+        limit: int | None = 10,
+        min_score: float = 0.0,
+        tags: Iterable[str] = (),
+        not_tags: Iterable[str] = (),
+    ) -> list[Hit]:
+        """Records matching the query, best first (score, then id)."""
+        if isinstance(query, str):
+            query = parse_query(query)
+        plan = self.plan(query, limit=limit, min_score=min_score, tags=tags, not_tags=not_tags)
         if self.arrays is not None:
             return self.arrays.rank(plan)
         return self._rank(plan)
 
-    def _rank(self, plan: _Plan) -> list[Hit]:
-        """Score, filter and order with the dictionary postings (small corpora)."""
+    # -- scoring with the dictionary postings (small corpora) ------------------------------
+
+    def _term_scores(self, term: str, weight: float, scores: dict[int, float]) -> None:
+        entry = self.postings.get(term)
+        if not entry:
+            return
+        idf = scoring.idf(len(entry), len(self.docs)) * weight
+        norms, term_score = self.norms, scoring.term_score
+        for number, tf in entry.items():
+            scores[number] = scores.get(number, 0.0) + term_score(idf, tf, norms[number])
+
+    def _rank(self, plan: Plan) -> list[Hit]:
+        """Score, filter and order with the dictionary postings."""
         query = plan.query
         scores: dict[int, float] = {}
         for term, weight in plan.weighted.items():
@@ -491,30 +255,27 @@ class SearchIndex:
         if not query.has_terms:  # only tag filters: every record is a candidate
             scores = dict.fromkeys(range(len(self.records)), 0.0)
         candidates = self._filter(scores, plan)
-        # Coordination: a paper with all the words typed beats one with a rare word alone.
         typed_terms = plan.typed_terms
-        for number in scores:
-            if typed_terms:
+        if typed_terms:
+            for number in scores:
                 found = sum(1 for t in typed_terms if number in self.postings.get(t, ()))
-                scores[number] *= 0.5 + 0.5 * found / len(typed_terms)
-        best = max(scores.values(), default=0.0) or 1.0
+                scores[number] *= scoring.coordination(found, len(typed_terms))
+        boost = scoring.topic_boost(scoring.boost_base(max(scores.values(), default=0.0)))
         hits = []
         for number in candidates:
             record = self.records[number]
             parts = {"text": scores.get(number, 0.0)}
             if plan.topic_ids.intersection(record.tags):
-                parts["topic"] = TOPIC_BOOST * best
-            score = sum(parts.values())
-            if score < plan.min_score or (query.has_terms and score <= 0):
+                parts["topic"] = boost
+            score = scoring.final_score(parts["text"], parts.get("topic", 0.0))
+            if not scoring.passes(score, plan.min_score, query.has_terms):
                 continue
             matched = tuple(
                 sorted(term for term in plan.weighted if number in self.postings.get(term, ()))
             )
-            hits.append(
-                Hit(record, round(score, 6), matched, {k: round(v, 6) for k, v in parts.items()})
-            )
-        hits.sort(key=lambda hit: (-hit.score, hit.record.id))
-        return hits if plan.limit is None else hits[: plan.limit]
+            shown = {k: scoring.shown(v) for k, v in parts.items()}
+            hits.append(Hit(record, scoring.shown(score), matched, shown))
+        return ordered(hits, plan.limit)
 
     def _check_tags(self, tags: set[str]) -> None:
         import difflib
@@ -525,7 +286,7 @@ class SearchIndex:
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise UsageError(f"unknown tag {tag!r}", hint=f"{hint}valid: {', '.join(ids)}")
 
-    def _filter(self, scores: dict[int, float], plan: _Plan) -> list[int]:
+    def _filter(self, scores: dict[int, float], plan: Plan) -> list[int]:
         """Candidates that satisfy phrases, title: words, -words and tag filters."""
         excluded, title_terms, phrases = plan.excluded, plan.title_terms, plan.phrases
         required_tags, refused_tags = plan.required_tags, plan.refused_tags
@@ -540,58 +301,7 @@ class SearchIndex:
                 continue
             if title_terms and not all(t in self.docs[number].title_terms for t in title_terms):
                 continue
-            if phrases and not all(_contains_phrase(record, phrase) for phrase in phrases):
+            if phrases and not all(contains_phrase(record, phrase) for phrase in phrases):
                 continue
             kept.append(number)
         return kept
-
-
-def _contains_phrase(record: Record, phrase: tuple[str, ...]) -> bool:
-    for text in (record.title, record.abstract):
-        tokens = search_tokens(text)
-        size = len(phrase)
-        if any(tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1)):
-            return True
-    return False
-
-
-def _topics_of(taxonomy: object) -> list[_Topic]:
-    from papertriage.topics.taxonomy import Taxonomy
-
-    assert isinstance(taxonomy, Taxonomy)
-    topics = []
-    for topic in taxonomy.topics:
-        acronyms = [tuple(search_tokens(a)) for a in topic.acronyms]
-        phrases = [tuple(search_tokens(p)) for p in topic.phrases]
-        initials = [_initials(p) for p in topic.phrases]
-        synonyms = [
-            (acronym_tokens, phrase_tokens)
-            for acronym, acronym_tokens in zip(topic.acronyms, acronyms, strict=True)
-            for phrase_tokens, phrase_initials in zip(phrases, initials, strict=True)
-            if _is_abbreviation(acronym, phrase_initials)
-        ]
-        names = [*phrases, *acronyms, tuple(search_tokens(topic.id.replace("-", " ")))]
-        topics.append(_Topic(topic.id, [n for n in names if n], synonyms))
-    return topics
-
-
-def _initials(phrase: str) -> str:
-    return "".join(word[0] for word in phrase.lower().replace("-", " ").split())
-
-
-def _is_abbreviation(acronym: str, initials: str) -> bool:
-    if len(initials) < 2 or not acronym.isalpha() or _LOWER_RUN.search(acronym):
-        return False
-    letters = acronym.lower()
-    capitals = "".join(char for char in acronym if char.isupper()).lower()
-    # All letters are the initials (GNN, MoE, NAS), or the capitals are (LoRA), a plural s aside.
-    return initials in {letters, letters.removesuffix("s"), capitals, capitals.removesuffix("s")}
-
-
-_LOWER_RUN = re.compile(r"[a-z]{3}")
-
-
-def abbreviates(acronym: str, phrase: str) -> bool:
-    """Whether `acronym` abbreviates `phrase`: "MoE" and "mixture of experts", "LoRA" and
-    "low-rank adaptation", "GNNs" and "graph neural networks"; not "SparseGPT" and "pruning"."""
-    return _is_abbreviation(acronym, _initials(phrase))

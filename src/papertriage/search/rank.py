@@ -13,13 +13,8 @@ from pathlib import Path
 
 from papertriage.errors import InputError, UsageError
 from papertriage.models import Record
-from papertriage.search.index import Hit
+from papertriage.search.query import Hit, ordered
 from papertriage.tokens import paper_content, phrase_regex
-
-
-def _ordered(hits: list[Hit], limit: int | None) -> list[Hit]:
-    hits.sort(key=lambda hit: (-hit.score, hit.record.id))
-    return hits if limit is None else hits[:limit]
 
 
 def find_record(records: Sequence[Record], wanted: str) -> Record:
@@ -63,7 +58,7 @@ def rank_like(
         Hit(record, round(float(row.mean()), 6), (), {"similarity": round(float(row.mean()), 6)})
         for record, row in zip(others, similarity, strict=True)
     ]
-    return _ordered([hit for hit in hits if hit.score > 0], limit)
+    return ordered([hit for hit in hits if hit.score > 0], limit)
 
 
 # -- profiles ------------------------------------------------------------------------------
@@ -149,4 +144,4 @@ def rank_by_profile(
                 parts[name] = total
         score = round(sum(parts.values()), 6)
         hits.append(Hit(record, score, tuple(matched), parts))
-    return _ordered(hits, limit)
+    return ordered(hits, limit)
