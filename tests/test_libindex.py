@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from papertriage.library.index import LibraryPostings, build_segment
+from papertriage.library.index import LibraryPostings, PostingsPart, build_segment
 from papertriage.library.store import MAX_SEGMENTS, Library
 from papertriage.models import Record
 from papertriage.search.index import SearchIndex
@@ -209,7 +209,7 @@ def test_postings_from_the_taggers_tokens_index_as_tokenising_again_does(
     )
     batch = [*records, twin]
     tagger = Tagger(default_taxonomy())
-    tagged, part = tagger.tag_and_index(batch, workers=workers)
+    tagged, part = tagger.tag_and_index(batch, postings=PostingsPart, workers=workers)
     assert tagged == tagger.tag(batch, workers=workers)
     shared = Library(tmp_path / "shared.sqlite3")
     with shared.adding() as adding:

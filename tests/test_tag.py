@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from papertriage.library.index import PostingsPart
 from papertriage.models import Record
 from papertriage.tokens import stem
 from papertriage.topics.tagger import Tagger, tag_records
@@ -157,8 +158,8 @@ def test_a_started_job_gives_what_tag_and_index_gives() -> None:
 
     records = parse_text(EXAMPLE.read_text(encoding="utf-8")) * 20  # 5,180: tagged by workers
     tagger = Tagger(default_taxonomy())
-    expected, part = tagger.tag_and_index(records, workers=1)
-    job = tagger.start(records)
+    expected, part = tagger.tag_and_index(records, postings=PostingsPart, workers=1)
+    job = tagger.start(records, postings=PostingsPart)
     assert job.workers is not None  # running in the background until result()
     tagged, started_part = job.result()
     assert tagged == expected == tagger.tag(records)
@@ -169,7 +170,8 @@ def test_a_started_job_gives_what_tag_and_index_gives() -> None:
 
     assert pairs(started_part) == pairs(part) and len(pairs(part)) > 100_000
     assert (started_part.lengths == part.lengths).all()
-    small = tagger.start(records[:10])  # small batches: tagged when asked, in this process
+    # small batches: tagged when asked, in this process
+    small = tagger.start(records[:10], postings=PostingsPart)
     assert small.workers is None and small.result()[0] == tagger.tag(records[:10])
 
 
@@ -178,7 +180,7 @@ def test_a_job_closed_early_stops_its_workers() -> None:
     from tests.conftest import EXAMPLE
 
     records = parse_text(EXAMPLE.read_text(encoding="utf-8")) * 20
-    job = Tagger(default_taxonomy()).start(records)
+    job = Tagger(default_taxonomy()).start(records, postings=PostingsPart)
     processes = list(job.workers.processes)
     job.close()
     assert processes and not any(process.is_alive() for process in processes)

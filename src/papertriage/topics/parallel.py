@@ -25,15 +25,41 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from papertriage.library.index import PostingsPart
     from papertriage.models import Record
-    from papertriage.topics.tagger import Tagger, Verdict
+
+
+class Phases(Protocol):
+    """What the workers need of a tagger (papertriage.topics.tagger.Tagger): its three phases,
+    and a place for the tokens it scans."""
+
+    use_tfidf: bool
+    token_sink: list[tuple[list[str], list[str]]] | None
+
+    def scan(self, record: Record) -> tuple[Any, str]: ...
+    def similarities(self, contents: list[str]) -> Any: ...
+    def count_terms(self, contents: list[str]) -> tuple[Any, Any]: ...
+    def weigh_terms(self, frequencies: list[Any], documents: int) -> Any: ...
+    def slice_similarities(self, contents: list[str], counts: Any, weights: Any) -> Any: ...
+    def verdicts(self, evidences: list[Any], similarity: Any) -> list[Any]: ...
+
+
+class Postings(Protocol):
+    """Builds a batch's search postings from the tokens the tagger scanned, given by the caller
+    (the library gives papertriage.library.index.PostingsPart): tagging needs no search index."""
+
+    def from_tokens(self, fields: Sequence[tuple[list[str], list[str]]]) -> Any:
+        """Postings from each record's (title tokens, abstract tokens)."""
+        ...
+
+    def concat(self, parts: Sequence[Any]) -> Any:
+        """The postings of consecutive slices of a batch as those of the whole batch."""
+        ...
 
 
 def can_fork() -> bool:
@@ -46,15 +72,15 @@ class ParallelTagging:
 
     def __init__(
         self,
-        tagger: Tagger,
+        tagger: Phases,
         records: list[Record],
         workers: int,
         progress: Callable[[int], None] | None = None,
         *,
-        index: bool = False,
+        postings: Postings | None = None,
     ) -> None:
         self.tagger, self.records, self.progress = tagger, records, progress
-        if tagger._use_tfidf:
+        if tagger.use_tfidf:
             tagger.similarities(["warm up"])  # import scikit-learn once, before forking
             tagger.scan(records[0])
         # Objects alive now are moved out of the garbage collector's sight: collections in the
@@ -73,7 +99,7 @@ class ParallelTagging:
                 inherited = [*self.pipes, parent_end]  # the parent's ends, for the child to close
                 process = context.Process(
                     target=_work,
-                    args=(tagger, records, lo, hi, child_end, index, parent, inherited),
+                    args=(tagger, records, lo, hi, child_end, postings, parent, inherited),
                     daemon=True,
                 )
                 process.start()
@@ -84,7 +110,8 @@ class ParallelTagging:
             self.close()
             raise
 
-    def result(self) -> tuple[list[Verdict], list[PostingsPart]]:
+    def result(self) -> tuple[list[Any], list[Any]]:
+        """Every record's verdict, and each slice's postings (none without `postings`)."""
         frequencies, scanned = [], 0
         for pipe in self.pipes:
             count, slice_frequencies = _receive(pipe)
@@ -95,8 +122,8 @@ class ParallelTagging:
         weights = self.tagger.weigh_terms(frequencies, len(self.records))
         for pipe in self.pipes:
             pipe.send(weights)
-        verdicts: list[Verdict] = []
-        parts: list[PostingsPart] = []
+        verdicts: list[Any] = []
+        parts: list[Any] = []
         for pipe in self.pipes:
             slice_verdicts, part = _receive(pipe)
             verdicts.extend(slice_verdicts)
@@ -145,28 +172,26 @@ def _bind_to_parent(parent: int, inherited: list[Connection]) -> None:
 
 
 def _work(
-    tagger: Tagger,
+    tagger: Phases,
     records: list[Record],
     lo: int,
     hi: int,
     pipe: Connection,
-    index: bool,
+    postings: Postings | None,
     parent: int,
     inherited: list[Connection],
 ) -> None:
     _bind_to_parent(parent, inherited)
     gc.disable()  # a short-lived worker: collecting would only copy the parent's pages
     try:
-        tagger.token_sink = [] if index else None
+        tagger.token_sink = [] if postings is not None else None
         scanned = [tagger.scan(record) for record in records[lo:hi]]
         contents = [content for _, content in scanned]
         counts, frequencies = tagger.count_terms(contents)
         pipe.send(("ok", (len(contents), frequencies)))
         part = None
-        if index:  # while the parent adds up the frequencies
-            from papertriage.library.index import PostingsPart
-
-            part = PostingsPart.from_tokens(tagger.token_sink)  # type: ignore[arg-type]
+        if postings is not None:  # while the parent adds up the frequencies
+            part = postings.from_tokens(tagger.token_sink)  # type: ignore[arg-type]
             tagger.token_sink = None
         similarity = tagger.slice_similarities(contents, counts, pipe.recv())
         verdicts = tagger.verdicts([evidence for evidence, _ in scanned], similarity)

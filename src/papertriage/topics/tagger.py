@@ -19,7 +19,7 @@ from papertriage.tokens import TOKEN, StemCache, content_words, stem, tokenize
 from papertriage.topics.taxonomy import Taxonomy, Topic
 
 if TYPE_CHECKING:
-    from papertriage.library.index import PostingsPart
+    from papertriage.topics.parallel import Postings
 
 FIELDS = ("title", "abstract")
 PHRASE, EXCLUDE, REQUIRE, RELATED = 0, 1, 2, 3  # kinds of entries in the phrase index
@@ -202,10 +202,10 @@ class Tagger:
                 self.exclude_regexes.append((index, compiled, literal_prefix(pattern)))
         self._stems = StemCache()
         self._tfidf_topics = [i for i, topic in enumerate(self.topics) if topic.tfidf]
-        self._use_tfidf = bool(self._tfidf_topics)
+        self.use_tfidf = bool(self._tfidf_topics)  # whether any topic has a TF-IDF rule
         self._stop_words: frozenset[str] | None = None
         # When a list, every record scanned leaves its (title, abstract) tokens here, for the
-        # search index (papertriage.library.index), so that nothing is tokenised twice.
+        # search postings built from them (see `start`), so that nothing is tokenised twice.
         self.token_sink: list[tuple[list[str], list[str]]] | None = None
 
     # -- one record ---------------------------------------------------------------------------
@@ -268,8 +268,8 @@ class Tagger:
             for topic, match in excluding:
                 excluded[topic].append(to_token.range(*match.span()))
         if where == "title":
-            for topic, ranges in excluded.items():
-                if ranges:
+            for topic, spans in excluded.items():
+                if spans:
                     evidence.setdefault(topic, _Evidence()).title_excluded = True
         for start, end, topic, kind in _longest(hits):
             # A match inside one of its topic's exclusions ("data pruning") does not count.
@@ -314,26 +314,28 @@ class Tagger:
         PARALLEL_MIN_RECORDS or more); the result is the same either way. `progress` is told how
         many records have been scanned (the longest phase), from time to time.
         """
-        return self._start(list(records), workers, progress, index=False).outcome()[0]
+        return self._start(list(records), workers, progress, None).outcome()[0]
 
     def tag_and_index(
-        self, records: Sequence[Record], *, workers: int | None = None
-    ) -> tuple[list[Record], PostingsPart]:
-        """`tag`, and the records' search postings from the same tokens (for the library)."""
-        return self.start(records, workers=workers).result()
+        self, records: Sequence[Record], *, postings: Postings, workers: int | None = None
+    ) -> tuple[list[Record], Any]:
+        """`tag`, and the records' search postings built by `postings` from the same tokens
+        (for the library, which gives papertriage.library.index.PostingsPart)."""
+        return self.start(records, postings=postings, workers=workers).result()
 
-    def start(self, records: Sequence[Record], *, workers: int | None = None) -> TagJob:
+    def start(
+        self, records: Sequence[Record], *, postings: Postings, workers: int | None = None
+    ) -> TagJob:
         """Begin `tag_and_index` on a batch; `TagJob.result()` gives what it returns. A large
         batch is meanwhile tagged by worker processes, so the caller can do other work."""
-        return self._start(list(records), workers, None, index=True)
+        return self._start(list(records), workers, None, postings)
 
     def _start(
         self,
         records: list[Record],
         workers: int | None,
         progress: Callable[[int], None] | None,
-        *,
-        index: bool,
+        postings: Postings | None,
     ) -> TagJob:
         count = _worker_count(len(records), workers)
         running = None
@@ -341,27 +343,23 @@ class Tagger:
             from papertriage.topics.parallel import ParallelTagging, can_fork
 
             if can_fork():  # elsewhere the batch is tagged here, serially
-                running = ParallelTagging(self, records, count, progress, index=index)
-        return TagJob(self, records, running, progress, index)
+                running = ParallelTagging(self, records, count, progress, postings=postings)
+        return TagJob(self, records, running, progress, postings)
 
-    def _tagged(self, records: list[Record], verdicts: list[Verdict]) -> list[Record]:
-        return [
-            record.with_changes(tags=tags, tag_details=details)
-            for record, (tags, details) in zip(records, verdicts, strict=True)
-        ]
-
-    def _tag_here(
-        self, records: list[Record], progress: Callable[[int], None] | None, index: bool
-    ) -> tuple[list[Verdict], PostingsPart | None]:
-        """Verdicts (and with `index` search postings) computed in this process."""
-        self.token_sink = [] if index else None
+    def tag_in_process(
+        self,
+        records: list[Record],
+        progress: Callable[[int], None] | None,
+        postings: Postings | None,
+    ) -> tuple[list[Verdict], Any]:
+        """Verdicts (and with `postings` the batch's search postings, else None) computed in
+        this process."""
+        self.token_sink = [] if postings is not None else None
         try:
             verdicts = self._tag_serially(records, progress)
-            if not index:
+            if postings is None:
                 return verdicts, None
-            from papertriage.library.index import PostingsPart
-
-            return verdicts, PostingsPart.from_tokens(self.token_sink)  # type: ignore[arg-type]
+            return verdicts, postings.from_tokens(self.token_sink)  # type: ignore[arg-type]
         finally:
             self.token_sink = None
 
@@ -382,7 +380,7 @@ class Tagger:
     def scan(self, record: Record) -> tuple[dict[int, _Evidence], str]:
         """Phase 1: a record's rule evidence, and its content words for TF-IDF ("" if too few)."""
         evidence, tokens = self._scan_record(record)
-        if not self._use_tfidf or len(tokens) < MIN_TFIDF_TOKENS:
+        if not self.use_tfidf or len(tokens) < MIN_TFIDF_TOKENS:
             return evidence, ""
         if self._stop_words is None:
             from papertriage.topics.tfidf import stop_words
@@ -409,7 +407,7 @@ class Tagger:
 
     def count_terms(self, contents: list[str]) -> tuple[Any, Any]:
         """A slice's hashed term counts and their document frequencies (None without rules)."""
-        if not self._use_tfidf or not any(contents):
+        if not self.use_tfidf or not any(contents):
             return None, None
         from papertriage.topics.tfidf import document_frequencies, hashed_counts
 
@@ -530,8 +528,17 @@ def tag_records(records: Iterable[Record], taxonomy: Taxonomy) -> list[Record]:
     return Tagger(taxonomy).tag(list(records))
 
 
+def with_verdicts(records: list[Record], verdicts: list[Verdict]) -> list[Record]:
+    """The records with the tags and tag details of their verdicts."""
+    return [
+        record.with_changes(tags=tags, tag_details=details)
+        for record, (tags, details) in zip(records, verdicts, strict=True)
+    ]
+
+
 class TagJob:
-    """A batch being tagged, by worker processes or, when `workers` is None, on demand here."""
+    """A batch being tagged, by worker processes or, when `workers` is None, on demand here;
+    with `postings`, its search postings are built from the same tokens."""
 
     def __init__(
         self,
@@ -539,33 +546,29 @@ class TagJob:
         records: list[Record],
         workers: Any,
         progress: Callable[[int], None] | None = None,
-        index: bool = True,
+        postings: Postings | None = None,
     ) -> None:
         self.tagger, self.records, self.workers = tagger, records, workers
-        self.progress, self.index = progress, index
+        self.progress, self.postings = progress, postings
 
-    def result(self) -> tuple[list[Record], PostingsPart]:
+    def result(self) -> tuple[list[Record], Any]:
         """The tagged records and their search postings (waits for the workers)."""
         tagged, part = self.outcome()
         assert part is not None
         return tagged, part
 
-    def outcome(self) -> tuple[list[Record], PostingsPart | None]:
+    def outcome(self) -> tuple[list[Record], Any]:
         if self.workers is None:
-            verdicts, part = self.tagger._tag_here(self.records, self.progress, self.index)
+            verdicts, part = self.tagger.tag_in_process(self.records, self.progress, self.postings)
         else:
             try:
                 verdicts, parts = self.workers.result()
             finally:
                 self.close()
-            part = None
-            if self.index:
-                from papertriage.library.index import PostingsPart
-
-                part = PostingsPart.concat(parts)
+            part = None if self.postings is None else self.postings.concat(parts)
         if self.progress is not None:
             self.progress(len(self.records))
-        return self.tagger._tagged(self.records, verdicts), part
+        return with_verdicts(self.records, verdicts), part
 
     def close(self) -> None:
         """Stop the workers (a job not wanted any more)."""

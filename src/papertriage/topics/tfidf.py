@@ -20,7 +20,8 @@ N_FEATURES = 2**20  # hash buckets: collisions are rare at this size for paper v
 def stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return ENGLISH_STOP_WORDS
+    words: frozenset[str] = ENGLISH_STOP_WORDS  # sklearn is untyped
+    return words
 
 
 def prototype_similarities(documents: list[str], prototypes: list[str]) -> np.ndarray:
@@ -75,4 +76,5 @@ def tfidf_rows(counts: Any, idf: np.ndarray) -> Any:
 
 def similarities_to(counts: Any, prototype_rows: Any, idf: np.ndarray) -> np.ndarray:
     """Cosine similarity of documents (their counts) to prototypes (their TF-IDF rows)."""
-    return (tfidf_rows(counts, idf) @ prototype_rows.T).toarray()
+    similarity: np.ndarray = (tfidf_rows(counts, idf) @ prototype_rows.T).toarray()
+    return similarity
