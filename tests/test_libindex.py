@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from papertriage.library.index import LibraryPostings, PostingsPart, build_segment
-from papertriage.library.store import MAX_SEGMENTS, Library
+from papertriage.library.segments import MAX_SEGMENTS
+from papertriage.library.store import Library
 from papertriage.models import Record
 from papertriage.search.index import SearchIndex
 from papertriage.topics.tagger import Tagger
