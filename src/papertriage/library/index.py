@@ -296,9 +296,12 @@ class Owners:
 
     @classmethod
     def load(cls, rows: Sequence[tuple[int, bytes, bytes, bytes, int]]) -> Owners:
-        arrays = [(sid, np.frombuffer(docs, DOC_TYPE), *rest) for sid, docs, *rest in rows]
-        size = max((int(docs.max()) + 1 for _, docs, *_ in arrays if len(docs)), default=0)
-        width = max((w for *_, w in arrays), default=1)
+        arrays = [
+            (sid, np.frombuffer(docs, DOC_TYPE), length_bytes, tag_bytes, width)
+            for sid, docs, length_bytes, tag_bytes, width in rows
+        ]
+        size = max((int(docs.max()) + 1 for _, docs, _, _, _ in arrays if len(docs)), default=0)
+        width = max((width for _, _, _, _, width in arrays), default=1)
         owner = np.full(size, -1, dtype=np.int64)
         lengths = np.zeros(size, dtype=np.float64)
         tags = np.zeros((size, width), dtype=np.uint8)
@@ -312,7 +315,8 @@ class Owners:
 
     def owned(self, segment: int, docs: np.ndarray) -> np.ndarray:
         """Which of a segment's paper numbers it still owns."""
-        return self.owner[docs] == segment
+        owned: np.ndarray = self.owner[docs] == segment
+        return owned
 
 
 class LibraryPostings:
@@ -358,7 +362,8 @@ class LibraryPostings:
 
     def titled(self, term: str) -> np.ndarray:
         docs, packed = self._packed(term)
-        return docs[(packed & 1).astype(bool)]
+        titled: np.ndarray = docs[(packed & 1).astype(bool)]
+        return titled
 
     def _packed(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The papers holding a term and their packed frequencies, from every segment."""
@@ -400,7 +405,8 @@ class LibraryPostings:
         column = self._tag_columns.get(tag)
         if column is None:  # unpacked once per topic, then reused by every query
             column = self._tag_columns[tag] = self.tag_mask(tag)
-        return column[numbers]
+        found: np.ndarray = column[numbers]
+        return found
 
     def records_at(self, numbers: list[int]) -> list[Record]:
         return self.rows.records_by_doc(numbers)

@@ -50,7 +50,7 @@ class ArrayPostings:
             abstract = search_tokens(record.abstract)
             counts = Counter(abstract)  # counting in C; title words then count TITLE_WEIGHT each
             for term in title:
-                counts[term] += TITLE_WEIGHT
+                counts[term] += TITLE_WEIGHT  # type: ignore[assignment]  # a float count is fine
             lengths[number] = scoring.weighted_count(len(title), len(abstract))
             terms.extend([setdefault(term, len(vocabulary)) for term in counts])
             docs.extend([number] * len(counts))
@@ -159,7 +159,8 @@ class ArrayPostings:
 
     def titled(self, term: str) -> np.ndarray:
         where = self._where(term)
-        return self.doc_ids[where][self.in_title[where]]
+        titled: np.ndarray = self.doc_ids[where][self.in_title[where]]
+        return titled
 
     def tag_mask_at(self, tag: str, numbers: np.ndarray) -> np.ndarray:
         mask = self.tag_masks.get(tag)
@@ -175,9 +176,20 @@ class ArrayPostings:
 class Postings(Protocol):
     """Postings rank_postings can score: documents are numbers below `size`."""
 
-    size: int  # length of the per-document arrays
-    count: int  # how many documents there are (for idf)
-    live: np.ndarray | None  # which numbers are documents, when not all are
+    @property
+    def size(self) -> int:
+        """The length of the per-document arrays."""
+        ...
+
+    @property
+    def count(self) -> int:
+        """How many documents there are (for idf)."""
+        ...
+
+    @property
+    def live(self) -> np.ndarray | None:
+        """Which numbers are documents, when not all are."""
+        ...
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, BM25 term weights) of a term; numbers unique."""
@@ -299,14 +311,16 @@ def _best(chosen: np.ndarray, final: np.ndarray, limit: int) -> np.ndarray:
         above = np.flatnonzero(values >= bar)
         chosen, values = chosen[above], values[above]
     kth = np.partition(values, -limit)[-limit]
-    return chosen[values >= kth]
+    best: np.ndarray = chosen[values >= kth]
+    return best
 
 
 def _holds(size: int, docs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Which candidates are among `docs` (a scatter: cheaper than np.isin on long postings)."""
     mask = np.zeros(size, dtype=bool)
     mask[docs] = True
-    return mask[candidates]
+    held: np.ndarray = mask[candidates]
+    return held
 
 
 def _with_phrases(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import papertriage.search.scoring as scoring
 from papertriage.errors import UsageError
@@ -44,6 +44,9 @@ from papertriage.search.synonyms import (
     topic_terms,
 )
 from papertriage.tokens import stem
+
+if TYPE_CHECKING:
+    from papertriage.search.arrayindex import ArrayPostings
 
 # The query language and the synonyms live beside this module; they are named here too, as the
 # search API (`from papertriage.search.index import SearchIndex, parse_query, Hit`).
@@ -82,7 +85,7 @@ class SearchIndex:
     average_length: float = 1.0
     norms: list[float] = field(default_factory=list)  # BM25's length normalisation, per doc
     topics: list[TopicTerms] = field(default_factory=list)
-    arrays: Any = None  # ArrayPostings for large corpora (numpy), else None
+    arrays: ArrayPostings | None = None  # numpy postings for large corpora, else None
     _by_length: dict[tuple[str, int], list[str]] | None = None
 
     @classmethod
