@@ -4,9 +4,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
-GOLDEN = DATA / "golden"
-EXAMPLE = Path(__file__).parents[1] / "examples" / "hf-papers-listing.txt"
+# Fixtures only: helpers shared by test modules (paths, `run`) are in tests/helpers/.
 
 
 @pytest.fixture(autouse=True)

@@ -6,22 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from papertriage.cli import app
 from papertriage.errors import UsageError
 from papertriage.library.store import Library
-from tests.conftest import DATA, GOLDEN
+from tests.helpers import DATA, GOLDEN, run
 
 ZOTERO = str(DATA / "formats" / "refs" / "zotero.bib")
 RIS = str(DATA / "formats" / "refs" / "three.ris")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def statuses(db: str) -> dict[str, str | None]:

@@ -9,20 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from papertriage.cli import app
-from tests.conftest import EXAMPLE, GOLDEN
+from tests.helpers import EXAMPLE, GOLDEN, run
 
 ROOT = Path(__file__).parents[1]
 ABSTRACT = "We propose a method. It works on three benchmarks and is faster than the baselines."
-
-
-def run(*args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), input=stdin)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_parse_jsonl_to_a_pipe_with_the_report_on_stderr() -> None:

@@ -6,8 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from tests.conftest import EXAMPLE, GOLDEN
-from tests.test_cli import run
+import pytest
+
+from tests.helpers import EXAMPLE, GOLDEN, run
 
 HF = str(GOLDEN / "hf-page.txt")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import DATA, EXAMPLE, GOLDEN
-from tests.test_cli import run
+from tests.helpers import DATA, EXAMPLE, GOLDEN, run
 
 HF = str(GOLDEN / "hf-page.txt")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from papertriage.listings.parse import DETECT_LINES, FORMATS, detect_format
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 EXPECTED = {
     "golden/arxiv-atom.xml": "arxiv-atom",

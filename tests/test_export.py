@@ -10,8 +10,7 @@ from markdown_it import MarkdownIt
 
 from papertriage.models import Record
 from papertriage.output.export import Item, bibtex_entries, groups, markdown_reading_list
-from tests.conftest import GOLDEN
-from tests.test_cli import run
+from tests.helpers import GOLDEN, run
 
 HF = str(GOLDEN / "hf-page.txt")
 

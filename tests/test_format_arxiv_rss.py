@@ -6,14 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from papertriage.cli import app
 from papertriage.errors import InputError
 from papertriage.listings.formats import arxiv_atom, arxiv_rss
 from papertriage.listings.parse import ParseReport, detect_format, parse_lines, parse_text
 from papertriage.models import Record
-from tests.conftest import DATA, GOLDEN
+from tests.helpers import DATA, GOLDEN, run
 
 FEEDS = DATA / "formats" / "arxiv_rss"
 RSS = FEEDS / "cs-lg-ai.rss.xml"
@@ -233,13 +231,6 @@ class TestDetection:
         assert _without_source(forced) == _without_source(_parse(ATOM))
         assert forced.skipped == {"replaced": 2}
         assert "Announce Type" not in forced.records[0].abstract
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 class TestCli:

@@ -11,7 +11,7 @@ import pytest
 
 from papertriage.cli.app import InputFormat
 from papertriage.listings.parse import FORMATS
-from tests.test_cli import run
+from tests.helpers import run
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

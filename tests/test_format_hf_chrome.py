@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from papertriage.cli import app
 from papertriage.listings.formats.hf import noise_kind
 from papertriage.listings.parse import detect_format, parse_lines, parse_text
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 PAGES = DATA / "formats" / "hf"
 

@@ -14,7 +14,7 @@ from papertriage.errors import InputError
 from papertriage.listings.formats import arxiv_html, hf_html
 from papertriage.listings.formats.htmltree import parse_html
 from papertriage.listings.parse import detect_format, iter_lines, parse_lines
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 HTML = DATA / "formats" / "html"
 

@@ -15,7 +15,7 @@ from papertriage.listings.formats.jsonfeed import html_to_text
 from papertriage.listings.formats.jsonfmt import arxiv_id_in, detect_json, split_hf_summary
 from papertriage.listings.parse import detect_format, parse_lines, parse_text
 from papertriage.models import Record
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 JSON_DATA = DATA / "formats" / "json"
 

@@ -8,22 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from papertriage.cli import app
 from papertriage.errors import InputError
 from papertriage.listings.formats import bibtex, ris
 from papertriage.listings.parse import detect_format, iter_lines, parse_lines
-from tests.conftest import DATA, GOLDEN
+from tests.helpers import DATA, GOLDEN, run
 
 REFS = DATA / "formats" / "refs"
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def parse(text: str, format: str = "auto", source: str = "refs") -> tuple[list, list[str]]:

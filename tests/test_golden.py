@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from papertriage.listings.parse import parse_lines
-from tests.conftest import GOLDEN
+from tests.helpers import GOLDEN
 
 CASES = [
     ("hf-page.txt", "hf"),

@@ -17,8 +17,7 @@ from papertriage.learn.model import (
     split_by_state,
 )
 from papertriage.models import Record
-from tests.conftest import GOLDEN
-from tests.test_cli import run
+from tests.helpers import GOLDEN, run
 
 
 def rec(title: str, abstract: str) -> Record:

@@ -17,9 +17,7 @@ from papertriage.models import Record
 from papertriage.search.index import SearchIndex
 from papertriage.topics.tagger import Tagger
 from papertriage.topics.taxonomy import default_taxonomy
-from tests.conftest import EXAMPLE
-from tests.test_cli import run
-from tests.test_store import example_records
+from tests.helpers import EXAMPLE, example_records, run
 
 QUERIES = Path(__file__).parent / "data" / "hf-queries.yaml"
 # Beyond the judged queries: every kind of query syntax the index must answer alike.

@@ -9,7 +9,7 @@ import pytest
 from papertriage.errors import InputError, UsageError
 from papertriage.listings.parse import detect_format, parse_lines, parse_text
 from papertriage.models import Record, title_hash
-from tests.conftest import EXAMPLE, GOLDEN
+from tests.helpers import EXAMPLE, GOLDEN
 
 ABSTRACT = (
     "We propose a method that does something useful. It works on three benchmarks and is "

@@ -11,8 +11,7 @@ from papertriage.errors import InputError, UsageError
 from papertriage.models import Record
 from papertriage.search.rank import Profile, find_record, load_profile, rank_by_profile, rank_like
 from papertriage.topics.taxonomy import default_taxonomy
-from tests.conftest import EXAMPLE, GOLDEN
-from tests.test_cli import run
+from tests.helpers import EXAMPLE, GOLDEN, run
 
 HF = str(GOLDEN / "hf-page.txt")
 

@@ -19,8 +19,7 @@ from papertriage.learn.model import Features, split_by_state
 from papertriage.learn.screening import HELP, Screening, screen_loop
 from papertriage.library.store import Library
 from papertriage.models import Record
-from tests.conftest import GOLDEN
-from tests.test_cli import run
+from tests.helpers import GOLDEN, run
 
 HF = str(GOLDEN / "hf-page.txt")
 

@@ -167,7 +167,7 @@ def test_limit_and_min_score(index: SearchIndex) -> None:
 )
 def test_array_postings_rank_exactly_like_the_dictionaries(query: str) -> None:
     from papertriage.listings.parse import parse_text
-    from tests.conftest import EXAMPLE
+    from tests.helpers import EXAMPLE
 
     records = tag_records(parse_text(EXAMPLE.read_text(encoding="utf-8")), default_taxonomy())
     small = SearchIndex.build(records, default_taxonomy(), arrays=False)

@@ -17,8 +17,7 @@ from papertriage.learn.simulate import (
     simulate,
 )
 from papertriage.models import Record
-from tests.conftest import DATA, EXAMPLE
-from tests.test_cli import run
+from tests.helpers import DATA, EXAMPLE, run
 
 T, F = True, False
 LABELS = str(DATA / "hf-labels.yaml")

@@ -14,17 +14,11 @@ from pathlib import Path
 import pytest
 
 from papertriage.library.store import Library, LibraryError
-from papertriage.listings.parse import parse_text
 from papertriage.models import Record
 from papertriage.output.render import jsonl_lines
-from tests.conftest import EXAMPLE, GOLDEN
-from tests.test_cli import run
+from tests.helpers import EXAMPLE, GOLDEN, example_records, run
 
 ROOT = Path(__file__).parents[1]
-
-
-def example_records() -> list[Record]:
-    return parse_text(EXAMPLE.read_text(encoding="utf-8"), source="example.txt")
 
 
 def test_adding_twice_changes_nothing_and_overlaps_merge(tmp_path: Path) -> None:

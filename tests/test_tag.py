@@ -119,7 +119,7 @@ def test_stem_drops_a_plural_s_only() -> None:
 
 def test_parallel_tagging_gives_exactly_the_serial_result() -> None:
     from papertriage import parse_text
-    from tests.conftest import EXAMPLE
+    from tests.helpers import EXAMPLE
 
     base = parse_text(EXAMPLE.read_text(encoding="utf-8"))
     # Eight copies with distinct titles: 2,072 records, enough for two workers.
@@ -141,7 +141,7 @@ def test_literal_prefix_gates_only_what_it_may() -> None:
 
 def test_tagging_reports_progress() -> None:
     from papertriage import parse_text
-    from tests.conftest import EXAMPLE
+    from tests.helpers import EXAMPLE
 
     records = parse_text(EXAMPLE.read_text(encoding="utf-8")) * 5  # 1,295 records
     seen: list[int] = []
@@ -154,7 +154,7 @@ def test_tagging_reports_progress() -> None:
 
 def test_a_started_job_gives_what_tag_and_index_gives() -> None:
     from papertriage import parse_text
-    from tests.conftest import EXAMPLE
+    from tests.helpers import EXAMPLE
 
     records = parse_text(EXAMPLE.read_text(encoding="utf-8")) * 20  # 5,180: tagged by workers
     tagger = Tagger(default_taxonomy())
@@ -177,7 +177,7 @@ def test_a_started_job_gives_what_tag_and_index_gives() -> None:
 
 def test_a_job_closed_early_stops_its_workers() -> None:
     from papertriage import parse_text
-    from tests.conftest import EXAMPLE
+    from tests.helpers import EXAMPLE
 
     records = parse_text(EXAMPLE.read_text(encoding="utf-8")) * 20
     job = Tagger(default_taxonomy()).start(records, postings=PostingsPart)

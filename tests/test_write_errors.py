@@ -18,23 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from papertriage.cli import app
 from papertriage.errors import ExitCode, OutputError
 from papertriage.output import files as outputs
-from tests.conftest import EXAMPLE
+from tests.helpers import EXAMPLE, run
 
 ROOT = Path(__file__).parents[1]
 FULL = "Error: stdout: cannot write: No space left on device\n"
 needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def cli(*args: str, stdout: Any = subprocess.PIPE, **options: Any) -> subprocess.CompletedProcess:
