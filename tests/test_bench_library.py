@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # a benchmark script in a subprocess
 
 
 def test_library_bench_runs_at_a_tiny_size() -> None:

@@ -186,11 +186,13 @@ def _cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_module_entry_point_and_version() -> None:
     result = _cli("--version")
     assert (result.returncode, result.stdout, result.stderr) == (0, "papertriage 0.1.0\n", "")
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_is_not_an_error() -> None:
     command = (
         f"{sys.executable} -m papertriage parse -q {EXAMPLE} --format jsonl | head -1 >/dev/null;"
@@ -202,6 +204,7 @@ def test_a_closed_pipe_is_not_an_error() -> None:
     assert (result.stdout, result.stderr) == ("0\n", "")
 
 
+@pytest.mark.slow
 def test_parse_does_not_import_scikit_learn() -> None:
     code = (
         "import sys; from papertriage.cli import main; sys.argv = ['papertriage', 'parse', '-q', "

@@ -82,6 +82,7 @@ def test_an_unwritable_cache_is_only_a_warning(tmp_path: Path, monkeypatch) -> N
     assert "could not write the cache" in err
 
 
+@pytest.mark.slow
 def test_search_does_not_import_scikit_learn_on_a_cached_listing(tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -103,6 +104,7 @@ def test_search_does_not_import_scikit_learn_on_a_cached_listing(tmp_path: Path)
     assert first.stdout == second.stdout
 
 
+@pytest.mark.slow  # 5,439 papers: tagged by worker processes
 def test_a_large_listing_keeps_its_index_in_the_cache(tmp_path: Path, monkeypatch) -> None:
     from papertriage.listings.parse import parse_text
     from papertriage.output.render import jsonl_lines

@@ -170,6 +170,7 @@ def test_screen_command_refuses_without_a_terminal_and_runs_with_keys(tmp_path: 
     assert err.startswith("Error: the library is empty: nothing to screen")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_screen_in_a_pseudo_terminal(tmp_path: Path) -> None:
     import pty

@@ -105,6 +105,7 @@ def big_listing(tmp_path: Path, copies: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_killed_add_leaves_the_library_as_it_was(tmp_path: Path) -> None:
     db = tmp_path / "lib.sqlite3"
     library = Library(db)
@@ -129,6 +130,7 @@ def test_a_killed_add_leaves_the_library_as_it_was(tmp_path: Path) -> None:
     assert after.connect().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.slow
 def test_two_adds_at_once_both_succeed(tmp_path: Path) -> None:
     db = tmp_path / "lib.sqlite3"
     first, second = big_listing(tmp_path, 3), tmp_path / "other.jsonl"
@@ -245,6 +247,7 @@ def test_status_and_starred_filters(tmp_path: Path, monkeypatch) -> None:
     assert code == 2 and "unknown status 'done'" in err
 
 
+@pytest.mark.slow  # 5,439 papers: tagged by worker processes
 def test_a_large_library_searches_its_stored_index_like_the_listing(
     tmp_path: Path, monkeypatch
 ) -> None:
@@ -334,6 +337,7 @@ def test_topics_counts_the_library_papers_of_each_topic(tmp_path: Path, monkeypa
     assert {t["id"]: t["papers"] for t in json.loads(out)}["moe"] > 5
 
 
+@pytest.mark.slow
 def test_add_leaves_no_write_ahead_log_to_replay(tmp_path: Path) -> None:
     db = tmp_path / "lib.sqlite3"
     listing = big_listing(tmp_path, 21)  # tagged by worker processes (the gc is frozen)
@@ -358,6 +362,7 @@ def _open_library(path: str, results: object) -> None:
         results.put(str(error))  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_two_processes_opening_a_new_library_together_both_succeed(tmp_path: Path) -> None:
     import multiprocessing
 

@@ -117,6 +117,7 @@ def test_stem_drops_a_plural_s_only() -> None:
     ]
 
 
+@pytest.mark.slow  # worker processes
 def test_parallel_tagging_gives_exactly_the_serial_result() -> None:
     from papertriage import parse_text
     from tests.helpers import EXAMPLE
@@ -152,6 +153,7 @@ def test_tagging_reports_progress() -> None:
     assert seen[-1] == 1295 and seen == sorted(seen)
 
 
+@pytest.mark.slow  # worker processes
 def test_a_started_job_gives_what_tag_and_index_gives() -> None:
     from papertriage import parse_text
     from tests.helpers import EXAMPLE

@@ -26,10 +26,13 @@ from papertriage.cli import app
 from papertriage.errors import ExitCode
 from papertriage.topics.tagger import PARALLEL_MIN_RECORDS
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or not os.path.isdir("/proc/self"),
-    reason="finds worker processes through /proc",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux") or not os.path.isdir("/proc/self"),
+        reason="finds worker processes through /proc",
+    ),
+    pytest.mark.slow,  # each test runs the real command for seconds and signals it
+]
 
 ROOT = Path(__file__).parents[1]
 PAPERS = PARALLEL_MIN_RECORDS + 3_000  # one batch, tagged by workers for a second or two

@@ -59,6 +59,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 # -- stdout ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @needs_dev_full
 @pytest.mark.parametrize(
     "args",
@@ -78,6 +79,7 @@ def test_a_full_stdout_is_one_error_line_and_exit_3(args: list[str]) -> None:
     assert (result.returncode, result.stderr) == (ExitCode.OUTPUT, FULL)
 
 
+@pytest.mark.slow
 @needs_dev_full
 @pytest.mark.parametrize(
     "args",
@@ -94,6 +96,7 @@ def test_a_full_stdout_from_the_library_too(args: list[str], library: tuple[str,
     assert (result.returncode, result.stderr) == (ExitCode.OUTPUT, FULL)
 
 
+@pytest.mark.slow
 def test_any_write_error_on_stdout_names_its_cause(tmp_path: Path) -> None:
     """A regular file over the size limit: EFBIG, not ENOSPC; what was written stays."""
     with open(tmp_path / "out.jsonl", "w") as out:
@@ -104,6 +107,7 @@ def test_any_write_error_on_stdout_names_its_cause(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_is_still_no_error() -> None:
     with subprocess.Popen(
         ["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
@@ -122,6 +126,7 @@ def _limit_file_size() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 
 
+@pytest.mark.slow
 def test_a_failed_output_file_is_removed_for_real(tmp_path: Path) -> None:
     result = cli(
         "parse", "-q", str(EXAMPLE), "-o", str(tmp_path / "out.jsonl"), preexec_fn=_limit_file_size
@@ -231,6 +236,7 @@ def test_output_to_a_named_pipe_writes_it_in_place(force: list[str], tmp_path: P
     assert len(copy.read_text().splitlines()) == 260  # the header and the 259 papers
 
 
+@pytest.mark.slow
 @needs_dev_full
 @pytest.mark.parametrize("option", ["--help", "--version"])
 def test_help_and_version_on_a_full_disk_are_one_error_line(option: str) -> None:
@@ -238,6 +244,7 @@ def test_help_and_version_on_a_full_disk_are_one_error_line(option: str) -> None
     assert (result.returncode, result.stderr) == (3, FULL)
 
 
+@pytest.mark.slow
 def test_help_to_a_closed_pipe_is_not_an_error() -> None:
     command = f"{sys.executable} -m papertriage --help | head -c 1"
     result = subprocess.run(
