@@ -46,3 +46,6 @@ def test_each_rows_example_is_detected_as_that_format(names: tuple[str, ...], ex
     assert all(json.loads(line)["title"] for line in out.splitlines())
     detected = re.findall(r"records \(([a-z-]+)\)", err)
     assert detected and set(detected) <= set(names), err
+    # Every record the report counts is printed (one input each: nothing merges away).
+    if len(paths) == 1:
+        assert len(out.splitlines()) == int(re.findall(r"(\d+) records \(", err)[0]), err

@@ -303,7 +303,9 @@ def test_parsing_leaves_the_garbage_collector_as_it_found_it() -> None:
     assert gc.isenabled()
     parse_text(f"A Paper Title\n{ABSTRACT}\n")
     assert gc.isenabled()
-    with pytest.raises(InputError):
+    with pytest.raises(
+        InputError, match=r"^<text>: not a listing papertriage knows \(expected one of"
+    ):
         parse_text("just one short line")
     assert gc.isenabled()
     gc.disable()

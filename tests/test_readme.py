@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -38,14 +41,82 @@ def usage_commands() -> list[str]:
     return [line for line in lines if line.strip() and not line.startswith("#")]
 
 
+def programs_of(command: str) -> list[list[str]]:
+    """The words of each program a command line runs, in order (split at `|` and `&&`)."""
+    lexer = shlex.shlex(command, posix=True, punctuation_chars="|&")
+    lexer.whitespace_split = True
+    programs: list[list[str]] = [[]]
+    for word in lexer:
+        if word in ("|", "&&"):
+            programs.append([])
+        else:
+            programs[-1].append(word)
+    return programs
+
+
+def option(words: list[str], *names: str) -> str | None:
+    found = [words[i + 1] for i, word in enumerate(words[:-1]) if word in names]
+    return found[-1] if found else None
+
+
+# The commands whose output is papers: each has an id and a title.
+RECORD_COMMANDS = {"parse", "tag", "search", "filter", "rank", "similar"}
+# Without jq, what papertriage printed (JSON or JSON Lines) is printed again as JSON Lines.
+NO_JQ = (
+    'python -c "import sys, json; text = sys.stdin.read(); '
+    "docs = json.loads(text) if text.startswith('[') else map(json.loads, text.splitlines()); "
+    '[print(json.dumps(doc)) for doc in docs]"'
+)
+
+
+def check_output(command: str, stdout: str, stderr: str, folder: Path) -> None:
+    """What each kind of example prints: the file it writes, the papers as JSON with their ids and
+    titles, as many as the report on stderr counts, or jq's lines with no field missing."""
+    programs = programs_of(command)
+    words = [words for words in programs if words[0] == "papertriage"][-1]
+    name, after = words[1], programs[programs.index(words) + 1 :]
+    lines = stdout.splitlines()
+    if (path := option(words, "-o", "--output")) is not None:
+        assert stdout == ""
+        with (folder / path).open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert rows and all(row["id"] and row["title"] for row in rows), rows[:1]
+        return
+    assert lines, "printed nothing"
+    if after and after[0][0] == "jq":  # a missing field is 'null' to jq
+        assert all(line.strip() for line in lines), stdout
+        assert not [line for line in lines if re.search(r"(^|[\t ])null([\t ]|$)", line)], stdout
+        if count := next((option(p, "-n") or p[1][1:] for p in after if p[0] == "head"), None):
+            assert len(lines) == int(count), stdout
+        return
+    if name == "screen":
+        assert re.search(r"^screened \d+ of \d+ papers", stderr, flags=re.M), stderr
+        return
+    if name == "tag" and "--explain" in words:  # papers, numbered, each with its tags and why
+        assert lines[0].startswith("1. ") and re.search(r"^\s+#\S+", stdout, flags=re.M), stdout
+        return
+    json_array = not after and (option(words, "--format", "-f") == "json" or "--json" in words)
+    docs = json.loads(stdout) if json_array else [json.loads(line) for line in lines]
+    assert docs and all(isinstance(doc, dict) for doc in docs), stdout
+    if name in RECORD_COMMANDS:
+        assert all(doc["id"] and doc["title"] for doc in docs), stdout
+    if words[1:3] == ["topics", "show"]:
+        assert [doc["id"] for doc in docs] == [words[3]]
+    if (most := option(words, "-n", "--limit")) is not None:
+        assert len(docs) <= int(most)
+    if counted := re.search(r"^(\d+) of \d+ papers (?:match|kept)$", stderr, flags=re.M):
+        assert len(docs) == int(counted[1]), stderr
+    reported = re.findall(r": (\d+) records \(", stderr)
+    if name == "parse" and len(reported) == 1:
+        assert len(docs) == int(reported[0]), stderr
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("command", usage_commands())
 def test_usage_examples_run(command: str, tmp_path: Path) -> None:
     if "jq" in command and shutil.which("jq") is None:
-        # No jq here: run what papertriage prints through Python's json instead of jq.
-        command = (
-            command.split(" | jq", 1)[0]
-            + ' | python -c "import sys, json; [json.loads(l) for l in sys.stdin]"'
-        )
+        # No jq here: check what papertriage prints through Python's json instead of jq.
+        command = command.split(" | jq", 1)[0] + " | " + NO_JQ
     for name in ("examples", "tests"):
         (tmp_path / name).symlink_to(ROOT / name)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
@@ -54,7 +125,7 @@ def test_usage_examples_run(command: str, tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
-    assert result.stdout.strip() or any(tmp_path.glob("*.csv"))
+    check_output(command, result.stdout, result.stderr, tmp_path)
 
 
 def test_the_readme_taxonomy_example_is_valid() -> None:
