@@ -357,10 +357,10 @@ def export(
         records, _ = selected_records(
             files, input_format, env, messages, taxonomy, db, tag, not_tag, statuses, starred
         )
+    from papertriage.library.reading import UNREAD
+
     states = open_library(env, db).states()
-    items = [
-        exporting.Item(record, *states.get(record.id, (None, False, ()))) for record in records
-    ]
+    items = [exporting.Item(record, *states.get(record.id, UNREAD)) for record in records]
     if fmt is ExportFormat.md:
         chunks: Iterable[str] = exporting.markdown_reading_list(
             items, group_by=group_by.value, title=title, date=date.today().isoformat()

@@ -230,12 +230,14 @@ def by_state(
     """Records whose reading state in the library matches (all of them, without filters)."""
     if not statuses and not starred:
         return records
+    from papertriage.library.reading import UNREAD
+
     check_statuses(statuses or ())
     states = open_library(env, db).states()
     kept = []
     for record in records:
-        status, star, _ = states.get(record.id, (None, False, ()))
-        if (not statuses or status in statuses) and (star or not starred):
+        state = states.get(record.id, UNREAD)
+        if (not statuses or state.status in statuses) and (state.starred or not starred):
             kept.append(record)
     return kept
 
