@@ -6,6 +6,9 @@ another one (a test module is for pytest to collect, not a library).
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -32,3 +35,13 @@ def run(*args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
 def example_records() -> list[Record]:
     """The records of the example listing (259 papers), parsed as from example.txt."""
     return parse_text(EXAMPLE.read_text(encoding="utf-8"), source="example.txt")
+
+
+def imported_by(program: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter has imported after running `program`."""
+    check = f"\nimport sys\nprint(sorted(m for m in {modules!r} if m in sys.modules))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", program + check], capture_output=True, text=True, check=True
+    )
+    found: list[str] = ast.literal_eval(done.stdout)
+    return found
