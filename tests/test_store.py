@@ -105,6 +105,21 @@ def big_listing(tmp_path: Path, copies: int) -> Path:
     return path
 
 
+def _write_locked(db: Path) -> bool:
+    """Whether another connection is inside a write transaction on `db` (asks without waiting)."""
+    if not db.exists():
+        return False
+    probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:  # "database is locked": the add holds the write lock
+        return True
+    finally:
+        probe.close()
+
+
 @pytest.mark.slow
 def test_a_killed_add_leaves_the_library_as_it_was(tmp_path: Path) -> None:
     db = tmp_path / "lib.sqlite3"
@@ -115,11 +130,17 @@ def test_a_killed_add_leaves_the_library_as_it_was(tmp_path: Path) -> None:
     listing = big_listing(tmp_path, 40)  # ~10k papers: long enough to kill mid-add
     env = {**os.environ, "PAPERTRIAGE_HOME": str(tmp_path / "home"), "PAPERTRIAGE_WORKERS": "1"}
     process = _add_process(listing, db, env, subprocess.DEVNULL)
-    # Kill it once its transaction is writing: the write-ahead log starts to grow.
-    wal = db.with_name(db.name + "-wal")
+    # Kill it inside its transaction: once it has held the write lock for a while, and right
+    # after seeing it still does. (Waiting for the write-ahead log to grow was not enough: with a
+    # large page cache the log grows at commit, and under load the kill could come after it.)
     deadline = time.monotonic() + 120
+    held_since = None
     while time.monotonic() < deadline and process.poll() is None:
-        if wal.exists() and wal.stat().st_size > 100_000:
+        if not _write_locked(db):
+            held_since = None
+        elif held_since is None:
+            held_since = time.monotonic()
+        elif time.monotonic() - held_since > 0.5:
             break
         time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
