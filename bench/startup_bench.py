@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Benchmark how long papertriage takes to start and answer, against a bare Typer app (issue 13).
+
+Six cases, each a child process `python -m ...` started from the repository root with stdin from
+/dev/null and $PAPERTRIAGE_HOME and $XDG_CACHE_HOME in a temporary directory. They run
+interleaved: every round runs each case once, so a slow spell of the machine burdens them alike;
+one untimed round comes first. Each figure is the median of --runs rounds.
+
+1. bare Typer app: one command with the kinds of parameters `search` has (str, list[str], int,
+   float, bool, an Enum, a path), written to a temporary file and invoked with arguments, so its
+   body runs and prints. The floor any Typer CLI pays, with this Typer.
+2. `papertriage --help`.
+3. warm search: `papertriage search "mixture of experts" examples/hf-papers-listing.txt
+   --format jsonl`, its cache filled by the untimed round.
+4. first-contact search and 5. first-contact tag (`--format jsonl`) on a fresh copy of the
+   example with one abstract changed (a different one, with different words, each run) and an
+   empty cache each run: what a user pays for a listing never seen before.
+6. first-contact search on 2,000 abstracts: ../shared/data/corpora/
+   hf_papers_pagetext_collection_2000.jsonl beside the repository when present (or always with
+   --generated-corpus: --corpus-records JSON Lines records built from the example's titles and
+   abstracts); a fresh copy with one record changed each run, and an empty cache.
+
+Targets: warm search <= bare + 60 ms; first-contact search and tag on the example <= bare +
+250 ms; first contact with 2,000 abstracts <= 1500 ms. A missed target prints FAIL but still
+exits 0; only a broken run (a child failing, timing out or printing nothing) exits non-zero.
+
+    python bench/startup_bench.py                      # 7 runs of each case
+    python bench/startup_bench.py --runs 15
+    python bench/startup_bench.py --runs 1 --corpus-records 20 --generated-corpus  # smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from papertriage.listings.inputs import ReadOptions, read_listing
+from papertriage.models import Record
+
+# The bench directory is not a package; put it on the path (it is already there as a script).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from parse_bench import BenchError, positive_int, progress, verdict
+from search_bench import CLI_QUERY, EXAMPLE_ARG, REPO_ROOT, run_timed
+
+ROOT = REPO_ROOT
+EXAMPLE = ROOT / EXAMPLE_ARG
+SHARED_CORPUS = (
+    ROOT.parent / "shared" / "data" / "corpora" / "hf_papers_pagetext_collection_2000.jsonl"
+)
+DEFAULT_RUNS = 7
+DEFAULT_CORPUS_RECORDS = 2000
+WARM_OVER_BARE_MS = 60.0
+FIRST_CONTACT_OVER_BARE_MS = 250.0
+CORPUS_ABSOLUTE_MS = 1500.0
+
+# search's parameter kinds, so the floor includes Typer converting each of them.
+BARE_TYPER_APP = '''\
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer()
+
+
+class Sort(str, Enum):
+    relevance = "relevance"
+    position = "position"
+    title = "title"
+
+
+@app.command()
+def search(
+    query: str,
+    files: Annotated[Optional[list[str]], typer.Argument()] = None,
+    tag: Annotated[Optional[list[str]], typer.Option()] = None,
+    limit: int = 10,
+    min_score: float = 0.0,
+    sort: Sort = Sort.relevance,
+    explain: bool = False,
+    topics: Optional[Path] = None,
+) -> None:
+    """Echo the parsed arguments."""
+    typer.echo(f"{query} {files} {tag} {limit} {min_score} {sort.value} {explain} {topics}")
+
+
+if __name__ == "__main__":
+    app()
+'''
+BARE_ARGS = [CLI_QUERY, EXAMPLE_ARG, "--tag", "moe", "--limit", "5", "--min-score", "0.5"]
+BARE_ARGS += ["--sort", "title", "--explain", "--topics", "topics.yaml"]
+
+
+# A case builds its command and environment for run number n (outside the timed span).
+Prepare = Callable[[int], tuple[list[str], dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    prepare: Prepare
+    target_ms: float | None  # absolute or bare + over; None: no target
+    over_bare: bool = True
+
+
+def child_env(home: Path) -> dict[str, str]:
+    """This environment with every papertriage location in `home`, and no user taxonomy or
+    library that would make the run read the user's files."""
+    env = {**os.environ, "PAPERTRIAGE_HOME": str(home), "XDG_CACHE_HOME": str(home / "xdg")}
+    for name in ("PAPERTRIAGE_TOPICS", "PAPERTRIAGE_DB"):
+        env.pop(name, None)
+    return env
+
+
+def papertriage(*args: str) -> list[str]:
+    return [sys.executable, "-m", "papertriage", *args]
+
+
+def example_records() -> list[Record]:
+    records: list[Record] = []
+    read_listing(str(EXAMPLE), ReadOptions(), sink=records.extend)
+    if not records:
+        raise BenchError(f"{EXAMPLE}: no records")
+    return records
+
+
+def abstract_line_numbers(lines: list[str], records: list[Record]) -> list[int]:
+    """The lines of the example that hold an abstract whole (records normalise white space)."""
+    abstracts = {record.abstract for record in records if record.abstract}
+    found = [i for i, line in enumerate(lines) if " ".join(line.split()) in abstracts]
+    if not found:
+        raise BenchError(f"{EXAMPLE}: no abstract line found")
+    return found
+
+
+def generate_corpus(path: Path, records: list[Record], count: int) -> None:
+    """`count` JSON Lines records in the shared corpus's shape (id, url, title, content_text),
+    each title numbered so no two papers are the same one."""
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(count):
+            record = records[i % len(records)]
+            url = f"https://example.org/papers/{i}"
+            item = {"id": url, "url": url, "title": f"{record.title} ({i})"}
+            item["content_text"] = record.abstract
+            out.write(json.dumps(item) + "\n")
+
+
+def first_contact(
+    workdir: Path,
+    tag: str,
+    filename: str,
+    write_copy: Callable[[Path, int], None],
+    args: Sequence[str],
+) -> Prepare:
+    """A fresh copy of the input, changed for run n, and an empty home each run; so neither the
+    cache of the input nor that of a previous run can answer."""
+
+    def prepare(n: int) -> tuple[list[str], dict[str, str]]:
+        run_dir = workdir / f"{tag}-{n}"
+        if run_dir.exists():
+            shutil.rmtree(run_dir)
+        run_dir.mkdir()
+        copy = run_dir / filename
+        write_copy(copy, n)
+        command = papertriage(*[str(copy) if arg == "{input}" else arg for arg in args])
+        return command, child_env(run_dir / "home")
+
+    return prepare
+
+
+def build_cases(workdir: Path, corpus: Path) -> list[Case]:
+    records = example_records()
+    example_lines = EXAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    changeable = abstract_line_numbers(example_lines, records)
+    corpus_lines = corpus.read_text(encoding="utf-8").splitlines()
+
+    # Run n (-1 the untimed round) changes a different abstract, with words no run used before.
+    def changed_example(path: Path, n: int) -> None:
+        lines = list(example_lines)
+        i = changeable[n % len(changeable)]
+        lines[i] = lines[i].rstrip("\n") + f" run {n + 1}.\n"
+        path.write_text("".join(lines), encoding="utf-8")
+
+    def changed_corpus(path: Path, n: int) -> None:
+        lines = list(corpus_lines)
+        i = n % len(lines)
+        item = json.loads(lines[i])
+        item["content_text"] = f"{item.get('content_text', '')} run {n + 1}."
+        lines[i] = json.dumps(item)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    bare = workdir / "bare_typer_app.py"
+    bare.write_text(BARE_TYPER_APP, encoding="utf-8")
+    static_env = child_env(workdir / "home-static")  # --help and bare touch no files
+    warm_env = child_env(workdir / "home-warm")  # filled by the untimed round
+    warm = papertriage("search", CLI_QUERY, EXAMPLE_ARG, "--format", "jsonl")
+    search_args = ("search", CLI_QUERY, "{input}", "--format", "jsonl")
+    tag_args = ("tag", "{input}", "--format", "jsonl")
+    over = FIRST_CONTACT_OVER_BARE_MS
+    return [
+        Case(
+            "bare Typer app", lambda n: ([sys.executable, str(bare), *BARE_ARGS], static_env), None
+        ),
+        Case("papertriage --help", lambda n: (papertriage("--help"), static_env), None),
+        Case("warm search", lambda n: (warm, warm_env), WARM_OVER_BARE_MS),
+        Case(
+            "first-contact search",
+            first_contact(workdir, "search", EXAMPLE.name, changed_example, search_args),
+            over,
+        ),
+        Case(
+            "first-contact tag",
+            first_contact(workdir, "tag", EXAMPLE.name, changed_example, tag_args),
+            over,
+        ),
+        Case(
+            f"first-contact search, {len(corpus_lines)} abstracts",
+            first_contact(workdir, "corpus", corpus.name, changed_corpus, search_args),
+            CORPUS_ABSOLUTE_MS,
+            over_bare=False,
+        ),
+    ]
+
+
+def interleaved(cases: Sequence[Case], runs: int) -> dict[str, float]:
+    """Median ms of each case over `runs` rounds, after one untimed round (run -1) that brings
+    the interpreter and libraries into the page cache and fills the warm search's cache."""
+    times: dict[str, list[float]] = {case.name: [] for case in cases}
+    for n in range(-1, runs):
+        progress(f"round {n + 1}/{runs}" if n >= 0 else "untimed round ...")
+        for case in cases:
+            command, env = case.prepare(n)
+            elapsed, _ = run_timed(command, env, case.name, stdin=subprocess.DEVNULL)
+            if n >= 0:
+                times[case.name].append(elapsed)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def report(cases: Sequence[Case], medians: dict[str, float]) -> str:
+    bare = medians[cases[0].name]
+    header = ("case", "median ms", "vs bare ms", "target", "result")
+    rows = []
+    for case in cases:
+        ms = medians[case.name]
+        if case.target_ms is None:
+            target, result = "-", "-"
+        elif case.over_bare:
+            target = f"<= bare + {case.target_ms:.0f}"
+            result = verdict(ms - bare <= case.target_ms)
+        else:
+            target = f"<= {case.target_ms:.0f} ms"
+            result = verdict(ms <= case.target_ms)
+        rows.append((case.name, f"{ms:.0f}", f"{ms - bare:+.0f}", target, result))
+    width = max(len(row[0]) for row in [header, *rows])
+    widths = (width, 10, 11, 16, 7)
+    lines = []
+    for row in [header, *rows]:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=positive_int, default=DEFAULT_RUNS, help="timed rounds")
+    parser.add_argument(
+        "--corpus-records",
+        type=positive_int,
+        default=DEFAULT_CORPUS_RECORDS,
+        help="records of the generated corpus (used when the shared one is absent)",
+    )
+    parser.add_argument(
+        "--generated-corpus",
+        action="store_true",
+        help="generate the corpus even when the shared one is present",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix="papertriage-startup-bench-") as tmp:
+            workdir = Path(tmp)
+            if SHARED_CORPUS.is_file() and not args.generated_corpus:
+                corpus, source = SHARED_CORPUS, str(SHARED_CORPUS)
+            else:
+                corpus = workdir / "corpus.jsonl"
+                generate_corpus(corpus, example_records(), args.corpus_records)
+                source = f"generated, {args.corpus_records} records"
+            cases = build_cases(workdir, corpus)
+            medians = interleaved(cases, args.runs)
+    except (BenchError, subprocess.TimeoutExpired) as error:
+        print(f"startup_bench: error: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"papertriage start-up benchmark: Python {sys.version.split()[0]}, median of "
+        f"{args.runs} interleaved runs; corpus: {source}"
+    )
+    print(report(cases, medians))
+    print(f"total time: {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

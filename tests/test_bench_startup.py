@@ -1,0 +1,40 @@
+"""Smoke test: bench/startup_bench.py runs every case and prints a number for each."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # a benchmark script that starts a few dozen children
+
+CASES = (
+    "bare Typer app",
+    "papertriage --help",
+    "warm search",
+    "first-contact search",
+    "first-contact tag",
+    "first-contact search, 20 abstracts",
+)
+
+
+def test_startup_bench_runs_at_a_tiny_size() -> None:
+    # --generated-corpus: the test must not depend on ../shared being there.
+    command = [sys.executable, "bench/startup_bench.py", "--runs", "1", "--corpus-records", "20"]
+    done = subprocess.run(
+        [*command, "--generated-corpus"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    for case in CASES:
+        row = re.compile(rf"^{re.escape(case)}\s+\d+\s+[+-]\d+\s", re.MULTILINE)
+        assert row.search(done.stdout), f"no row for {case!r}:\n{done.stdout}"
