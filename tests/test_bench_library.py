@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import run_bench
+
 pytestmark = pytest.mark.slow  # a benchmark script in a subprocess
 
 
 def test_library_bench_runs_at_a_tiny_size() -> None:
-    done = subprocess.run(
-        [sys.executable, "bench/library_bench.py", "--records", "300"],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_bench("library_bench.py", "--records", "300")
     assert done.returncode == 0, done.stderr
     assert "records/s" in done.stdout, done.stdout
     assert "FTS5" in done.stdout, done.stdout

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import run_bench
+
 pytestmark = pytest.mark.slow  # a benchmark script in a subprocess
 
 
 def test_parse_bench_runs_at_a_tiny_size() -> None:
-    done = subprocess.run(
-        [sys.executable, "bench/parse_bench.py", "--records", "200", "--repeat", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_bench("parse_bench.py", "--records", "200", "--repeat", "1", timeout=120)
     assert done.returncode == 0, done.stderr
     rows = [line.split() for line in done.stdout.splitlines()]
     # The table row for the size asked for: it starts with the record count.

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import run_bench
+
 pytestmark = pytest.mark.slow  # a benchmark script that starts a few dozen children
 
 CASES = (
@@ -24,14 +22,8 @@ CASES = (
 
 def test_startup_bench_runs_at_a_tiny_size() -> None:
     # --generated-corpus: the test must not depend on ../shared being there.
-    command = [sys.executable, "bench/startup_bench.py", "--runs", "1", "--corpus-records", "20"]
-    done = subprocess.run(
-        [*command, "--generated-corpus"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    done = run_bench(
+        "startup_bench.py", "--runs", "1", "--corpus-records", "20", "--generated-corpus"
     )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr, done.stderr

@@ -45,3 +45,16 @@ def imported_by(program: str, modules: tuple[str, ...]) -> list[str]:
     )
     found: list[str] = ast.literal_eval(done.stdout)
     return found
+
+
+def run_bench(script: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Run bench/SCRIPT with `args` from the repository root, as a user would, output captured."""
+    return subprocess.run(
+        [sys.executable, f"bench/{script}", *args],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
