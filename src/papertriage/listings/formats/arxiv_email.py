@@ -22,7 +22,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from papertriage.listings.formats.common import Lines, ParseReport, email_date_to_iso, split_authors
+from papertriage.listings.formats.common import (
+    Lines,
+    ParseReport,
+    announce_type,
+    email_date_to_iso,
+    split_authors,
+)
 
 ENTRY_ID = re.compile(r"arXiv:(?P<id>\S+)(?P<rest>.*)$")
 FIELD = re.compile(r"(?P<name>[A-Za-z][A-Za-z\- ]{0,20}):\s?(?P<value>.*)$")
@@ -114,13 +120,5 @@ def _finish(entry: _Entry, report: ParseReport, include_replaced: bool) -> None:
         authors=split_authors(entry.fields.get("authors", "")),
         categories=entry.fields.get("categories", "").split(),
         date=entry.date,
-        announce_type=_announce_type(entry),
+        announce_type=announce_type(entry.replaced, entry.cross_listed),
     )
-
-
-def _announce_type(entry: _Entry) -> str:
-    """The digest's sections say it: '(*cross-listing*)' after the id, 'replaced with revised
-    version' instead of Date:, or both for a cross-listed paper's replacement."""
-    if entry.replaced:
-        return "replace-cross" if entry.cross_listed else "replace"
-    return "cross" if entry.cross_listed else "new"

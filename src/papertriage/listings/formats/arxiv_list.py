@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from papertriage.listings.formats.common import Lines, ParseReport, split_authors
+from papertriage.listings.formats.common import Lines, ParseReport, announce_type, split_authors
 
 ENTRY_START = re.compile(r"\[(?P<n>\d+)\]\s+arXiv:(?P<id>\S+)(?P<rest>.*)$")
 FIELD = re.compile(
@@ -104,13 +104,5 @@ def _finish(entry: _Entry, report: ParseReport, include_replaced: bool) -> None:
         authors=split_authors(entry.authors),
         categories=CATEGORY.findall(entry.fields.get("subjects", "")),
         date=entry.date,
-        announce_type=_announce_type(entry),
+        announce_type=announce_type(entry.replaced, entry.cross_listed),
     )
-
-
-def _announce_type(entry: _Entry) -> str:
-    """What the entry's mark says: '(cross-list from cs.CL)', '(replaced)', or neither for a
-    paper new in the listed category (every list page marks its cross-lists and replacements)."""
-    if entry.replaced:
-        return "replace-cross" if entry.cross_listed else "replace"
-    return "cross" if entry.cross_listed else "new"

@@ -130,6 +130,13 @@ def email_date_to_iso(text: str) -> str | None:
         return None
 
 
+def announce_type(replaced: bool, cross_listed: bool) -> str:
+    """arXiv's announce type from an entry's marks: "new", "cross", "replace" or "replace-cross"."""
+    if replaced:
+        return "replace-cross" if cross_listed else "replace"
+    return "cross" if cross_listed else "new"
+
+
 def split_authors(text: str) -> list[str]:
     """Split 'A, B and C' or 'A and B and C' into names, dropping affiliation markers like (1)."""
     text = re.sub(r"\(\(.*$", "", text)  # '((1) Univ X, (2) Univ Y)' affiliation tail
