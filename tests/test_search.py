@@ -8,8 +8,9 @@ import pytest
 
 from papertriage.errors import UsageError
 from papertriage.models import Record
-from papertriage.search.index import SearchIndex, abbreviates, parse_query, search_tokens
+from papertriage.search.index import SearchIndex, parse_query, search_tokens
 from papertriage.search.scoring import K1, TITLE_WEIGHT, B
+from papertriage.search.synonyms import abbreviates
 from papertriage.topics.tagger import tag_records
 from papertriage.topics.taxonomy import default_taxonomy
 

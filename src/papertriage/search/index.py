@@ -20,7 +20,6 @@ import papertriage.search.scoring as scoring
 from papertriage.errors import UsageError
 from papertriage.models import Record
 from papertriage.search.query import (
-    MAX_QUERY_CHARS,
     Hit,
     Plan,
     Query,
@@ -38,7 +37,6 @@ from papertriage.search.scoring import (
 from papertriage.search.stopwords import STOP_WORDS
 from papertriage.search.synonyms import (
     TopicTerms,
-    abbreviates,
     expansions,
     named_topics,
     topic_terms,
@@ -53,12 +51,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ARRAY_INDEX_MIN",
     "CORRECTION_CUTOFF",
-    "MAX_QUERY_CHARS",
     "STOP_WORDS",
     "Hit",
     "Query",
     "SearchIndex",
-    "abbreviates",
     "parse_query",
     "search_tokens",
 ]
