@@ -20,6 +20,7 @@ from papertriage.library.sql import (
     record_json,
     rows_in,
     set_meta,
+    stored_record,
     version,
 )
 from papertriage.listings.merge import MergeIndex, combine
@@ -119,7 +120,7 @@ class Adding:
     def _read(self, paper_ids: set[str]) -> dict[str, tuple[int, Record]]:
         query = "SELECT id, doc, record FROM papers WHERE id IN ({})"
         return {
-            paper_id: (int(doc), Record.from_dict(json.loads(text)))
+            paper_id: (int(doc), stored_record(text))
             for paper_id, doc, text in rows_in(self.db, query, list(paper_ids))
         }
 
@@ -230,4 +231,4 @@ class Adding:
         if paper_id in self.prefetched:
             return self.prefetched.pop(paper_id)
         row = self.db.execute("SELECT doc, record FROM papers WHERE id = ?", (paper_id,)).fetchone()
-        return int(row[0]), Record.from_dict(json.loads(row[1]))
+        return int(row[0]), stored_record(row[1])

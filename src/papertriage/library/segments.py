@@ -10,8 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from papertriage.library.sql import set_meta, transaction, version
-from papertriage.models import Record
+from papertriage.library.sql import set_meta, stored_record, transaction, version
 
 if TYPE_CHECKING:
     from papertriage.library.index import Segment
@@ -96,7 +95,7 @@ def reindex(db: Database, progress: Callable[[int], None] | None = None) -> None
         builder, done = SegmentBuilder(topics), 0
         rows = db.execute("SELECT doc, record FROM papers ORDER BY doc")
         while batch := rows.fetchmany(INDEX_BATCH):
-            records = [Record.from_dict(json.loads(text)) for _, text in batch]
+            records = [stored_record(text) for _, text in batch]
             builder.add(records, [doc for doc, _ in batch])
             if len(builder) >= SEGMENT_PAPERS:
                 write_segment(db, builder.build())

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from papertriage.models import Record
+from papertriage.models import Record
 
 
 class Cursor(Protocol):
@@ -87,6 +86,11 @@ def rows_in(db: Database, query: str, values: Sequence[object]) -> Iterator[tupl
 def record_json(record: Record) -> str:
     """A record as the `papers` table stores it."""
     return json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True)
+
+
+def stored_record(text: str) -> Record:
+    """A record as the `papers` table stores it, read back (record_json's inverse)."""
+    return Record.from_dict(json.loads(text))
 
 
 def now() -> str:

@@ -12,7 +12,6 @@ papertriage library is never written to.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import time
@@ -33,6 +32,7 @@ from papertriage.library.sql import (
     record_json,
     rows_in,
     set_meta,
+    stored_record,
     transaction,
     version,
 )
@@ -203,7 +203,7 @@ class Library:
             return []
         db = self.connect()
         return [
-            Record.from_dict(json.loads(row[0]))
+            stored_record(row[0])
             for row in db.execute("SELECT record FROM papers ORDER BY first_seen, rowid")
         ]
 
@@ -255,9 +255,7 @@ class Library:
                 "SELECT created, text FROM notes WHERE paper_id = ? ORDER BY rowid", (paper_id,)
             )
         ]
-        return Entry(
-            Record.from_dict(json.loads(row[0])), row[1], row[2], bool(row[3]), sources, notes
-        )
+        return Entry(stored_record(row[0]), row[1], row[2], bool(row[3]), sources, notes)
 
     def taxonomy_hash(self) -> str | None:
         """The content hash of the taxonomy the stored tags come from."""
@@ -346,13 +344,13 @@ class Library:
         found = dict(
             rows_in(self.connect(), "SELECT doc, record FROM papers WHERE doc IN ({})", docs)
         )
-        return [Record.from_dict(json.loads(found[doc])) for doc in docs]
+        return [stored_record(found[doc]) for doc in docs]
 
     def records_in_order(self, docs: Iterable[int]) -> list[Record]:
         """The records of papers numbered `docs`, in the order `records` lists them."""
         query = "SELECT first_seen, rowid, record FROM papers WHERE doc IN ({})"
         rows = sorted(rows_in(self.connect(), query, list(docs)))
-        return [Record.from_dict(json.loads(text)) for _, _, text in rows]
+        return [stored_record(text) for _, _, text in rows]
 
     def docs_in_state(self, statuses: Sequence[str], starred: bool) -> list[int]:
         """Numbers of the papers with one of `statuses` (any, if none) and starred if asked."""
