@@ -81,12 +81,11 @@ def add_listings(
     from papertriage.topics.tagger import Tagger
 
     tagger = Tagger(taxonomy)
+    taxonomy_hash = taxonomy.content_hash()
     reports: list[ParseReport | Cached] = []
-    with library.adding(
-        taxonomy_hash=taxonomy.content_hash(), progress=progress, status=status
-    ) as adding:
+    with library.adding(taxonomy_hash=taxonomy_hash, progress=progress, status=status) as adding:
         for path in paths:
-            entry = cache_entry(cache_dir, path, taxonomy.content_hash(), options)
+            entry = cache_entry(cache_dir, path, taxonomy_hash, options)
             cached = cache.load(entry) if entry is not None else None
             if cached is not None:
                 reports.append(Cached(path, len(cached)))
