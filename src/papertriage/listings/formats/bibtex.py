@@ -14,11 +14,17 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from papertriage.errors import InputError
 from papertriage.listings.formats.common import Lines, ParseReport
+from papertriage.listings.formats.references import (
+    arxiv_id_in_doi,
+    arxiv_id_in_text,
+    arxiv_id_in_url,
+    first_last,
+    full_date,
+)
 from papertriage.models import ARXIV_ID
 
 if TYPE_CHECKING:
@@ -40,11 +46,7 @@ _LATEX_MARK = re.compile(r"[\\$~]|--|``|''")
 _SIMPLE_ESCAPE = re.compile(r"\\([&%_#$])")
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
 
-_ID = ARXIV_ID.pattern
-_ARXIV_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/{_ID}", re.IGNORECASE)
-_ARXIV_DOI = re.compile(rf"^(?:https?://(?:dx\.)?doi\.org/)?10\.48550/arXiv\.{_ID}$", re.I)
-_ARXIV_LABEL = re.compile(rf"\barXiv:\s*{_ID}", re.IGNORECASE)
-_ARXIV_EPRINT = re.compile(rf"^(?:arXiv:)?{_ID}$", re.IGNORECASE)
+_ARXIV_EPRINT = re.compile(rf"^(?:arXiv:)?{ARXIV_ID.pattern}$", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
 _EXTENDED_NAME = re.compile(r"^(?:family|given|prefix|suffix|useprefix|juniorcomma)=")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\b")
@@ -58,40 +60,6 @@ def looks_like(sample: str) -> bool:
         return False
     before = sample[: match.start()]
     return sum(1 for line in before.splitlines() if line.strip()) <= HEADER_LINES
-
-
-def arxiv_id_in_url(url: str) -> str | None:
-    match = _ARXIV_URL.search(url)
-    return match.group("id") if match else None
-
-
-def arxiv_id_in_doi(doi: str) -> str | None:
-    match = _ARXIV_DOI.match(doi.strip())
-    return match.group("id") if match else None
-
-
-def arxiv_id_in_text(text: str) -> str | None:
-    """The id of an `arXiv:2303.08867` label, as in `arXiv preprint arXiv:2303.08867`."""
-    match = _ARXIV_LABEL.search(text)
-    return match.group("id") if match else None
-
-
-def first_last(name: str) -> str:
-    """'Last, First' -> 'First Last'; 'Last, Jr, First' -> 'First Last Jr'; others unchanged."""
-    parts = [" ".join(part.split()) for part in name.split(",")]
-    if len(parts) == 2 and all(parts):
-        return f"{parts[1]} {parts[0]}"
-    if len(parts) == 3 and parts[0] and parts[2]:
-        return " ".join(part for part in (parts[2], parts[0], parts[1]) if part)
-    return " ".join(name.split())
-
-
-def full_date(year: object, month: object, day: object) -> str | None:
-    """YYYY-MM-DD when all three make a real date, else None."""
-    try:
-        return date(int(str(year)), int(str(month)), int(str(day))).isoformat()
-    except (TypeError, ValueError):
-        return None
 
 
 def parse_bibtex(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:

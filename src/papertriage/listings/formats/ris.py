@@ -15,14 +15,14 @@ import re
 from collections.abc import Iterator
 
 from papertriage.errors import InputError
-from papertriage.listings.formats.bibtex import (
+from papertriage.listings.formats.common import Lines, ParseReport
+from papertriage.listings.formats.references import (
     arxiv_id_in_doi,
     arxiv_id_in_text,
     arxiv_id_in_url,
     first_last,
     full_date,
 )
-from papertriage.listings.formats.common import Lines, ParseReport
 
 _TY = re.compile(r"^TY  -( |$)", re.MULTILINE)
 _TAG = re.compile(r"^[A-Z][A-Z0-9]  -( |$)", re.MULTILINE)
