@@ -428,17 +428,9 @@ def emit_records(
 
 
 def _write_stdout(chunks: Iterable[str]) -> None:
-    stream = sys.stdout
-    if isinstance(stream, _GuardedStdout):  # its errors, without a Python call per chunk
-        stream = stream.stream
-    write = stream.write
-    for chunk in chunks:  # (only the writes are guarded: a renderer's error is not stdout's)
-        try:
-            write(chunk)
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise _StdoutError(error) from None
+    write = sys.stdout.write  # the guard `_run` set: a failed write is a _StdoutError there
+    for chunk in chunks:
+        write(chunk)
     sys.stdout.flush()
 
 
