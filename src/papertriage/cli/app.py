@@ -414,9 +414,7 @@ def emit_records(
     from papertriage.output import render
 
     if fmt == "table":
-        from rich.console import Console
-
-        Console(highlight=False).print(render.records_table(records))
+        show(render.records_table(records))
         return
     chunks: Iterable[str] = {
         "json": render.json_chunks,
