@@ -502,16 +502,18 @@ def check_tags(taxonomy: Taxonomy, tags: Iterable[str]) -> None:
 
 def main() -> None:
     """The entry point. `--help` and `--version` write outside every command's `_run`: their
-    output is flushed here, so that a failed write there is the same one `Error:` line."""
-    try:
+    output is flushed here, through the same stdout guard as every command, so that a failed
+    write there is the same one `Error:` line (and any other OSError stays a bug, not masked)."""
+    with _guarded_stdout():
         try:
-            app()
-        finally:
-            sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        raise SystemExit(int(ExitCode.OK)) from None
-    except OSError as error:
-        _silence_stdout()
-        sys.stderr.write(f"Error: {_StdoutError(error)}\n")
-        raise SystemExit(int(ExitCode.OUTPUT)) from None
+            try:
+                app()
+            finally:
+                sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+            raise SystemExit(int(ExitCode.OK)) from None
+        except _StdoutError as error:
+            _silence_stdout()
+            sys.stderr.write(f"Error: {error}\n")
+            raise SystemExit(int(ExitCode.OUTPUT)) from None
