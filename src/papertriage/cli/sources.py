@@ -82,11 +82,10 @@ def piped_input(files: list[str] | None, env: Env) -> tuple[bool, bytes | None]:
 
 
 def check_statuses(statuses: Iterable[str]) -> None:
-    from papertriage.library.store import STATUSES
+    from papertriage.library.reading import check_status
 
     for status in statuses:
-        if status not in STATUSES:
-            raise UsageError(f"unknown status {status!r}", hint=f"one of {', '.join(STATUSES)}")
+        check_status(status)
 
 
 def open_library(env: Env, db: str | None) -> Library:
