@@ -57,9 +57,8 @@ class Features:
         import numpy as np
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        from papertriage.topics.tfidf import stop_words
+        from papertriage.topics.stopwords import ENGLISH_STOP_WORDS as stop
 
-        stop = stop_words()
         self.records = list(records)
         self.row = {record.id: index for index, record in enumerate(self.records)}
         # A word of one paper only says nothing about another: drop those, but not on a listing

@@ -43,20 +43,22 @@ def rank_like(
     records: Sequence[Record], liked: Sequence[Record], *, limit: int | None = 10
 ) -> list[Hit]:
     """Records by mean TF-IDF cosine similarity to the liked ones (which are left out)."""
-    from papertriage.topics.tfidf import prototype_similarities, stop_words
+    from papertriage.topics import tfidf, tfidf_arrays
+    from papertriage.topics.stopwords import ENGLISH_STOP_WORDS as stop
 
-    stop = stop_words()
     liked_ids = {r.id for r in liked}
     others = [r for r in records if r.id not in liked_ids]
     if not others:
         return []
-    similarity = prototype_similarities(
+    large = len(others) >= tfidf.ARRAYS_MIN_RECORDS  # a library: numpy pays for its import
+    similarity = (tfidf_arrays if large else tfidf).prototype_similarities(
         [paper_content(r.title, r.abstract, stop) for r in others],
         [paper_content(r.title, r.abstract, stop) for r in liked],
     )
+    means = [round(float(sum(row)) / len(row), 6) for row in similarity]
     hits = [
-        Hit(record, round(float(row.mean()), 6), (), {"similarity": round(float(row.mean()), 6)})
-        for record, row in zip(others, similarity, strict=True)
+        Hit(record, mean, (), {"similarity": mean})
+        for record, mean in zip(others, means, strict=True)
     ]
     return ordered([hit for hit in hits if hit.score > 0], limit)
 

@@ -81,7 +81,9 @@ class ParallelTagging:
     ) -> None:
         self.tagger, self.records, self.progress = tagger, records, progress
         if tagger.use_tfidf:
-            tagger.similarities(["warm up"])  # import scikit-learn once, before forking
+            # Import scikit-learn once, before forking: the workers score with numpy.
+            counts, frequencies = tagger.count_terms(["warm up"])
+            tagger.slice_similarities(["warm up"], counts, tagger.weigh_terms([frequencies], 1))
             tagger.scan(records[0])
         # Objects alive now are moved out of the garbage collector's sight: collections in the
         # parent stop walking them, and the workers, which never collect (see _work), do not

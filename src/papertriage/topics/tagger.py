@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from papertriage.models import Record
 from papertriage.tokens import TOKEN, StemCache, content_words, stem, tokenize
+from papertriage.topics.stopwords import ENGLISH_STOP_WORDS
 from papertriage.topics.taxonomy import Taxonomy, Topic
+from papertriage.topics.tfidf import ARRAYS_MIN_RECORDS
 
 if TYPE_CHECKING:
     from papertriage.topics.parallel import Postings
+    from papertriage.topics.tfidf import Columns
 
 FIELDS = ("title", "abstract")
 PHRASE, EXCLUDE, REQUIRE, RELATED = 0, 1, 2, 3  # kinds of entries in the phrase index
@@ -203,7 +206,7 @@ class Tagger:
         self._stems = StemCache()
         self._tfidf_topics = [i for i, topic in enumerate(self.topics) if topic.tfidf]
         self.use_tfidf = bool(self._tfidf_topics)  # whether any topic has a TF-IDF rule
-        self._stop_words: frozenset[str] | None = None
+        self._columns: Columns | None = None  # hashed TF-IDF columns of the tokens seen
         # When a list, every record scanned leaves its (title, abstract) tokens here, for the
         # search postings built from them (see `start`), so that nothing is tokenised twice.
         self.token_sink: list[tuple[list[str], list[str]]] | None = None
@@ -317,11 +320,16 @@ class Tagger:
         return self._start(list(records), workers, progress, None).outcome()[0]
 
     def tag_and_index(
-        self, records: Sequence[Record], *, postings: Postings, workers: int | None = None
+        self,
+        records: Sequence[Record],
+        *,
+        postings: Postings,
+        workers: int | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> tuple[list[Record], Any]:
         """`tag`, and the records' search postings built by `postings` from the same tokens
-        (for the library, which gives papertriage.library.index.PostingsPart)."""
-        return self.start(records, postings=postings, workers=workers).result()
+        (the library gives papertriage.library.index.PostingsPart)."""
+        return self._start(list(records), workers, progress, postings).result()
 
     def start(
         self, records: Sequence[Record], *, postings: Postings, workers: int | None = None
@@ -382,18 +390,29 @@ class Tagger:
         evidence, tokens = self._scan_record(record)
         if not self.use_tfidf or len(tokens) < MIN_TFIDF_TOKENS:
             return evidence, ""
-        if self._stop_words is None:
-            from papertriage.topics.tfidf import stop_words
-
-            self._stop_words = stop_words()
-        return evidence, content_words(tokens, self._stop_words)
+        return evidence, content_words(tokens, ENGLISH_STOP_WORDS)
 
     def similarities(self, contents: list[str]) -> Any:
-        """Phase 2 (over the whole batch): documents x TF-IDF rules, or None without rules."""
-        counts, frequencies = self.count_terms(contents)
-        return self.slice_similarities(
-            contents, counts, self.weigh_terms([frequencies], len(contents))
-        )
+        """Phase 2 (over the whole batch): documents x TF-IDF rules, or None without rules.
+        A batch of fewer than ARRAYS_MIN_RECORDS is scored in plain Python, a larger one with
+        numpy: the same numbers (papertriage.topics.tfidf)."""
+        if not self.use_tfidf or not any(contents):
+            return None
+        if len(contents) >= ARRAYS_MIN_RECORDS:
+            counts, frequencies = self.count_terms(contents)
+            return self.slice_similarities(
+                contents, counts, self.weigh_terms([frequencies], len(contents))
+            )
+        from papertriage.topics import tfidf
+
+        if self._columns is None:
+            self._columns = tfidf.Columns()
+        counts = tfidf.hashed_counts(contents, self._columns)
+        prototype_counts = tfidf.hashed_counts(self._prototypes(), self._columns)
+        frequencies = tfidf.document_frequencies(counts)
+        tfidf.document_frequencies(prototype_counts, into=frequencies)
+        idf = tfidf.idf_weights(frequencies, len(contents) + len(prototype_counts))
+        return tfidf.similarities_to(counts, tfidf.tfidf_rows(prototype_counts, idf), idf)
 
     def _prototypes(self) -> list[str]:
         return [
@@ -401,15 +420,16 @@ class Tagger:
             for i in self._tfidf_topics
         ]
 
-    # Phase 2 split for several processes (papertriage.topics.parallel): each counts its own slice,
-    # one turns the counts into IDF weights, each scores its slice; `similarities` is the same
-    # steps over one slice. (A record without content has an empty row: similar to nothing.)
+    # Phase 2 split for several processes (papertriage.topics.parallel), with numpy: each counts
+    # its own slice, one turns the counts into IDF weights, each scores its slice; `similarities`
+    # of a large batch is the same steps over one slice. (A record without content has an empty
+    # row: similar to nothing.)
 
     def count_terms(self, contents: list[str]) -> tuple[Any, Any]:
         """A slice's hashed term counts and their document frequencies (None without rules)."""
         if not self.use_tfidf or not any(contents):
             return None, None
-        from papertriage.topics.tfidf import document_frequencies, hashed_counts
+        from papertriage.topics.tfidf_arrays import document_frequencies, hashed_counts
 
         counts = hashed_counts(contents)
         return counts, document_frequencies(counts)
@@ -419,7 +439,7 @@ class Tagger:
         present = [f for f in frequencies if f is not None]
         if not present:
             return None
-        from papertriage.topics.tfidf import (
+        from papertriage.topics.tfidf_arrays import (
             document_frequencies,
             hashed_counts,
             idf_weights,
@@ -437,7 +457,7 @@ class Tagger:
             return None
         import numpy as np
 
-        from papertriage.topics.tfidf import similarities_to
+        from papertriage.topics.tfidf_arrays import similarities_to
 
         idf, prototype_rows = weights
         if counts is None:  # no content in this slice: nothing is similar
