@@ -48,6 +48,7 @@ from papertriage.errors import ExitCode, UsageError
 if TYPE_CHECKING:
     from papertriage.learn.model import Reasons
     from papertriage.search.index import Hit
+    from papertriage.topics.reading import Tokens
 
 
 @command()
@@ -103,12 +104,27 @@ def search(
         index, total = library_search_index(env, db, taxonomy, messages, status or [], starred)
     else:
         entries: list[str] = []
+        scanned: list[Tokens] = []  # the tagger's tokens of a listing tagged now
         records = read_inputs(
-            files, input_format, False, env, messages, taxonomy, entries, piped=piped
+            files,
+            input_format,
+            False,
+            env,
+            messages,
+            taxonomy,
+            entries,
+            piped=piped,
+            tokens=scanned,
         )
+        whole = not (status or starred)  # whole files: the cached index is theirs
         records = by_state(records, status, starred, env, db)
-        cached = entries if not (status or starred) else []  # cached: whole files only
-        index = cached_search_index(records, taxonomy, cached, env.dirs.cache)
+        index = cached_search_index(
+            records,
+            taxonomy,
+            entries if whole else [],
+            env.dirs.cache,
+            tokens=scanned[0] if scanned and whole else None,
+        )
         total = len(records)
     hits = index.search(
         parsed, limit=limit, min_score=min_score, tags=tag or (), not_tags=not_tag or ()

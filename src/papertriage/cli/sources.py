@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from papertriage.library.store import Library
     from papertriage.listings.parse import ParseReport
     from papertriage.search.index import SearchIndex
-    from papertriage.topics.reading import ListingReader
+    from papertriage.topics.reading import Listing, ListingReader, Tokens
     from papertriage.topics.taxonomy import Taxonomy
 
 MAX_WARNINGS_SHOWN = 10  # parse warnings listed one by one; the rest are counted
@@ -35,11 +35,14 @@ def read_inputs(
     library_ok: bool = False,
     write_cache: bool = True,
     piped: bytes | None = None,
+    tokens: list[Tokens] | None = None,
 ) -> list[Record]:
     """Parse every input (and tag it, given a taxonomy), then merge records of the same paper.
 
     Each listing is tagged on its own, as a listing, and the result is cached, so a second
-    command on the same file neither parses nor tags it again.
+    command on the same file neither parses nor tags it again. Given `tokens`, a single
+    listing tagged here leaves the tagger's tokens of the records returned there (for a search
+    index built without tokenising them again).
     """
     from papertriage.listings.readoptions import ReadOptions
     from papertriage.topics.reading import ListingReader
@@ -57,11 +60,16 @@ def read_inputs(
         files = ["-"]
     options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
     reader = ListingReader(options, taxonomy, env.dirs.cache, write_cache=write_cache)
+    if len(files) == 1:  # merged within the listing already (and cached so)
+        listing = read_listing(
+            reader, files[0], env, messages, cache_entries, stdin, keep_tokens=tokens is not None
+        )
+        if tokens is not None and listing.tokens is not None:
+            tokens.append(listing.tokens)
+        return listing.records
     records: list[Record] = []
     for path in files:
-        records.extend(read_listing(reader, path, env, messages, cache_entries, stdin))
-    if len(files) == 1:
-        return records  # merged within the listing already (and cached so)
+        records.extend(read_listing(reader, path, env, messages, cache_entries, stdin).records)
     from papertriage.listings.merge import merge_duplicates
 
     result = merge_duplicates(records)
@@ -261,9 +269,12 @@ def read_listing(
     messages: Messages,
     cache_entries: list[str] | None = None,
     stdin: bytes | None = None,
-) -> list[Record]:
+    *,
+    keep_tokens: bool = False,
+) -> Listing:
     """One listing through `reader`, what happened said on stderr and its tagging's progress
-    drawn there; the name of its cache entry, if any, appended to `cache_entries`."""
+    drawn there; the name of its cache entry, if any, appended to `cache_entries`. With
+    `keep_tokens`, a listing tagged here keeps the tagger's tokens (Listing.tokens)."""
 
     def parsed(report: ParseReport, merged: int) -> None:
         report_parse(report, messages)
@@ -275,6 +286,7 @@ def read_listing(
         stdin=stdin,
         parsed=parsed,
         tagging=lambda total: progress_bar(env, total, "tagging"),
+        keep_tokens=keep_tokens,
     )
     if cache_entries is not None and listing.entry is not None:
         cache_entries.append(listing.entry)
@@ -282,7 +294,7 @@ def read_listing(
         messages.info(f"{path}: {len(listing.records)} records (tagged before; cached)")
     if listing.cache_failed:
         messages.warning(f"could not write the cache in {env.dirs.cache}; continuing without")
-    return listing.records
+    return listing
 
 
 def report_parse(report: ParseReport, messages: Messages) -> None:

@@ -12,7 +12,7 @@ its SQLite file (papertriage.library.index); all of them score with papertriage.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,6 @@ from papertriage.search.query import (
 from papertriage.search.scoring import (
     CORRECTED_WEIGHT,
     EXPANSION_WEIGHT,
-    TITLE_WEIGHT,
     TYPED_WEIGHT,
 )
 from papertriage.search.stopwords import STOP_WORDS
@@ -41,6 +40,7 @@ from papertriage.search.synonyms import (
     named_topics,
     topic_terms,
 )
+from papertriage.search.termweights import GatheredPostings, term_weights
 from papertriage.tokens import stem
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class SearchIndex:
     """An inverted index over records. Build once per corpus; query many times."""
 
     records: Sequence[Record]
-    postings: dict[str, dict[int, float]] = field(default_factory=dict)  # term -> doc -> tf
+    postings: Mapping[str, dict[int, float]] = field(default_factory=dict)  # term -> doc -> tf
     docs: list[_Doc] = field(default_factory=list)
     average_length: float = 1.0
     norms: list[float] = field(default_factory=list)  # BM25's length normalisation, per doc
@@ -91,33 +91,65 @@ class SearchIndex:
         taxonomy: object | None = None,
         *,
         arrays: bool | None = None,
+        tokens: Sequence[tuple[list[str], list[str]]] | None = None,
     ) -> SearchIndex:
-        """Index records; `arrays` forces (or refuses) numpy postings, chosen by size if None."""
+        """Index records; `arrays` forces (or refuses) numpy postings, chosen by size if None.
+        `tokens`, each record's (title, abstract) tokens as the tagger scanned them (the same
+        words: papertriage.tokens), spare tokenising the records again."""
         if arrays is None:
             arrays = len(records) >= ARRAY_INDEX_MIN
         if arrays:
             from papertriage.search.arrayindex import ArrayPostings
 
             return cls.with_arrays(records, ArrayPostings.build(records), taxonomy)
+        if tokens is None:
+            tokens = [(search_tokens(r.title), search_tokens(r.abstract)) for r in records]
+        elif len(tokens) != len(records):
+            raise ValueError(f"tokens of {len(tokens)} records for {len(records)} records")
         index = cls(records)
-        postings: dict[str, dict[int, float]] = defaultdict(dict)
-        for number, record in enumerate(records):
-            title = search_tokens(record.title)
-            abstract = search_tokens(record.abstract)
-            for term in title:
-                entry = postings[term]
-                entry[number] = entry.get(number, 0.0) + TITLE_WEIGHT
-            for term in abstract:
-                entry = postings[term]
-                entry[number] = entry.get(number, 0.0) + 1.0
-            length = scoring.weighted_count(len(title), len(abstract))
-            index.docs.append(_Doc(length, frozenset(title)))
-        index.postings = dict(postings)
-        total = sum(doc.length for doc in index.docs)
-        average = index.average_length = scoring.average_length(total, len(index.docs))
-        index.norms = [scoring.length_norm(doc.length, average) for doc in index.docs]
+        documents = [term_weights(title, abstract) for title, abstract in tokens]
+        index.postings = GatheredPostings(documents)
+        index.docs = [
+            _Doc(scoring.weighted_count(len(title), len(abstract)), frozenset(title))
+            for title, abstract in tokens
+        ]
+        index.measure(taxonomy)
+        return index
+
+    def measure(self, taxonomy: object | None) -> None:
+        """The figures that follow from the postings and lengths, and the taxonomy's terms."""
+        total = sum(doc.length for doc in self.docs)
+        average = self.average_length = scoring.average_length(total, len(self.docs))
+        self.norms = [scoring.length_norm(doc.length, average) for doc in self.docs]
         if taxonomy is not None:
-            index.topics = topic_terms(taxonomy)
+            self.topics = topic_terms(taxonomy)
+
+    def saved(self) -> dict[str, Any]:
+        """A small corpus's index as JSON-ready data (`from_saved` reads it back)."""
+        if not isinstance(self.postings, GatheredPostings):
+            raise ValueError("only the index of a small corpus is saved so")
+        return {
+            "records": len(self.docs),
+            "weights": self.postings.documents,
+            "lengths": [doc.length for doc in self.docs],
+            "titles": [sorted(doc.title_terms) for doc in self.docs],
+        }
+
+    @classmethod
+    def from_saved(
+        cls, records: Sequence[Record], data: dict[str, Any], taxonomy: object | None = None
+    ) -> SearchIndex:
+        """The index `saved` gave, of these records (ValueError if it is not theirs)."""
+        weights, lengths, titles = data["weights"], data["lengths"], data["titles"]
+        if not data["records"] == len(records) == len(weights) == len(lengths) == len(titles):
+            raise ValueError(f"an index of {data['records']} records, not {len(records)}")
+        index = cls(records)
+        index.postings = GatheredPostings(weights)
+        index.docs = [
+            _Doc(float(length), frozenset(title))
+            for length, title in zip(lengths, titles, strict=True)
+        ]
+        index.measure(taxonomy)
         return index
 
     @classmethod

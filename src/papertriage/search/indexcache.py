@@ -1,36 +1,51 @@
-"""Large search indexes kept in the cache beside the tagged listings they index, so a repeated
-search loads its numpy postings instead of building them again.
+"""Search indexes kept in the cache beside the tagged listings they index, so a repeated search
+loads its postings instead of building them again: numpy arrays for a large index, JSON for a
+small one (building the index of a day's listing costs more than reading it back).
 
 An index is named by the cache entries of the listings it holds (papertriage.listings.cache):
 they already name everything that decides its content, so a new name means a new index and an
-index is never stale.
+index is never stale. One that cannot be read is built again; one that cannot be written is not
+kept, and the next search builds it again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from papertriage.models import Record
 from papertriage.search.index import ARRAY_INDEX_MIN, SearchIndex
 
+SMALL_FORMAT = 1  # of the JSON kept for a small index; another number is not read
 
-def index_path(cache_dir: Path, entries: Sequence[str]) -> Path:
+
+def index_path(cache_dir: Path, entries: Sequence[str], suffix: str = ".index.npz") -> Path:
     """Where the index of the listings cached as `entries` (their names, in order) is kept."""
-    name = hashlib.sha256("\n".join(entries).encode()).hexdigest()[:32] + ".index.npz"
+    name = hashlib.sha256("\n".join(entries).encode()).hexdigest()[:32] + suffix
     return cache_dir / "tagged" / name
 
 
 def cached_search_index(
-    records: list[Record], taxonomy: object, entries: Sequence[str], cache_dir: Path
+    records: list[Record],
+    taxonomy: object,
+    entries: Sequence[str],
+    cache_dir: Path,
+    *,
+    tokens: Sequence[tuple[list[str], list[str]]] | None = None,
 ) -> SearchIndex:
-    """The search index of `records`, read from the cached listings `entries`: a large one is
-    loaded from the cache (or built and kept there); a small one, or records that are not
-    exactly those listings (no entries, a listing given twice), is built."""
-    if len(records) < ARRAY_INDEX_MIN or not entries or len(entries) != len(set(entries)):
-        return SearchIndex.build(records, taxonomy)
+    """The search index of `records`, read from the cached listings `entries`: loaded from the
+    cache, or built (from the tagger's `tokens` of the records when given) and kept there.
+    Records that are not exactly those listings (no entries, a listing given twice) get an
+    index built and not kept."""
+    if not entries or len(entries) != len(set(entries)):
+        return SearchIndex.build(records, taxonomy, tokens=tokens)
+    if len(records) < ARRAY_INDEX_MIN:
+        path = index_path(cache_dir, entries, ".index.json")
+        return _small_index(records, taxonomy, path, tokens)
     from papertriage.search.arrayindex import ArrayPostings
 
     path = index_path(cache_dir, entries)
@@ -41,3 +56,31 @@ def cached_search_index(
             path.parent.mkdir(parents=True, exist_ok=True)
             arrays.save(str(path))
     return SearchIndex.with_arrays(records, arrays, taxonomy)
+
+
+def _small_index(
+    records: list[Record],
+    taxonomy: object,
+    path: Path,
+    tokens: Sequence[tuple[list[str], list[str]]] | None,
+) -> SearchIndex:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            saved = json.load(handle)
+        if saved["format"] == SMALL_FORMAT:
+            return SearchIndex.from_saved(records, saved["index"], taxonomy)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none yet, or not one this code can read: build it
+    index = SearchIndex.build(records, taxonomy, arrays=False, tokens=tokens)
+    _keep(path, {"format": SMALL_FORMAT, "index": index.saved()})
+    return index
+
+
+def _keep(path: Path, data: dict[str, Any]) -> None:
+    from papertriage.errors import OutputError
+    from papertriage.output.files import write_atomically
+
+    with contextlib.suppress(OSError, OutputError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        write_atomically(str(path), [text], force=True)

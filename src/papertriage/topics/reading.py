@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +44,9 @@ def cache_entry(
     return cache.entry_path(cache_dir, path, taxonomy_hash, cache_settings(options))
 
 
+Tokens = list[tuple[list[str], list[str]]]  # per record: its title's and abstract's tokens
+
+
 @dataclass(frozen=True)
 class Listing:
     """One listing read: its records, and what the cache did."""
@@ -52,6 +55,18 @@ class Listing:
     cached: bool = False  # served from the cache: nothing parsed or tagged
     entry: str | None = None  # the cache entry's name (a file read with a taxonomy), else None
     cache_failed: bool = False  # the entry could not be written
+    tokens: Tokens | None = None  # the tagger's tokens of the records, when asked for and known
+
+
+class _KeptTokens:
+    """Search "postings" that are the tagger's tokens themselves (papertriage.topics.parallel
+    .Postings), for an index built from them later without tokenising the records again."""
+
+    def from_tokens(self, fields: Sequence[tuple[list[str], list[str]]]) -> Tokens:
+        return list(fields)
+
+    def concat(self, parts: Sequence[Tokens]) -> Tokens:
+        return [fields for part in parts for fields in part]
 
 
 @contextlib.contextmanager
@@ -81,10 +96,12 @@ class ListingReader:
         stdin: bytes | None = None,
         parsed: Callable[[ParseReport, int], None] | None = None,
         tagging: ProgressBar = _no_bar,
+        keep_tokens: bool = False,
     ) -> Listing:
         """The records of `path` ('-' for stdin, or `stdin` if already read). `parsed(report,
         merged)` hears of a parse (with the number of repeated papers merged) before tagging
-        starts; `tagging(total)` gives the progress bar of the tagging."""
+        starts; `tagging(total)` gives the progress bar of the tagging. With `keep_tokens`, a
+        listing tagged here (small enough to be tagged in this process) keeps its tokens."""
         from papertriage.listings import cache
 
         entry = None
@@ -104,11 +121,17 @@ class ListingReader:
             parsed(report, merged.merged)
         if self.taxonomy is None:
             return Listing(merged.records, entry=name)
-        if self.tagger is None:
-            from papertriage.topics.tagger import Tagger
+        from papertriage.topics.tagger import PARALLEL_MIN_RECORDS, Tagger  # only to tag
 
+        if self.tagger is None:
             self.tagger = Tagger(self.taxonomy)
+        tokens = None
         with tagging(len(merged.records)) as advance:
-            tagged = self.tagger.tag(merged.records, progress=advance)
+            if keep_tokens and len(merged.records) < PARALLEL_MIN_RECORDS:
+                tagged, tokens = self.tagger.tag_and_index(
+                    merged.records, postings=_KeptTokens(), workers=1, progress=advance
+                )
+            else:
+                tagged = self.tagger.tag(merged.records, progress=advance)
         failed = self.write_cache and entry is not None and not cache.store(entry, tagged)
-        return Listing(tagged, entry=name, cache_failed=failed)
+        return Listing(tagged, entry=name, cache_failed=failed, tokens=tokens)
