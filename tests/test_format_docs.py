@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from papertriage.cli.app import InputFormat
+from papertriage.cli.shell import InputFormat
 from papertriage.listings.parse import FORMATS
 from tests.helpers import run
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from papertriage.cli.app import (
+from papertriage.cli.shell import (
     DbOpt,
     Env,
     FilesArg,

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from papertriage.cli.app import (
+from papertriage.cli.learning import Strategy
+from papertriage.cli.shell import (
     DbOpt,
     Env,
     ExplainOpt,
@@ -30,7 +31,6 @@ from papertriage.cli.app import (
     resolve_format,
     show,
 )
-from papertriage.cli.learning import Strategy
 from papertriage.cli.sources import (
     library_index,
     open_library,

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from papertriage.cli.app import Env, InputFormat, Messages, progress_bar
+from papertriage.cli.shell import Env, InputFormat, Messages, progress_bar
 from papertriage.errors import UsageError
 from papertriage.models import Record
 
