@@ -460,7 +460,7 @@ def _root(
 def load_topics(topics: str | None, env: Env) -> Taxonomy:
     from papertriage.topics.taxonomy import resolve_taxonomy
 
-    return resolve_taxonomy(topics, env.environ, env.dirs.config)
+    return resolve_taxonomy(topics, env.environ, env.dirs.config, env.dirs.cache)
 
 
 def show(renderable: RenderableType, *, wrap: bool = True) -> None:

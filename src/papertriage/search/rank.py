@@ -82,7 +82,8 @@ def load_profile(path: str, topic_ids: Sequence[str]) -> Profile:
     """A profile from YAML, every mistake an error naming the file, the line and the fix."""
     import yaml
 
-    from papertriage.topics.taxonomy import TaxonomyError, YamlReader
+    from papertriage.topics.taxonomy import TaxonomyError
+    from papertriage.topics.taxonomyfile import YamlReader
 
     try:
         text = Path(path).read_text(encoding="utf-8")

@@ -62,8 +62,9 @@ def topic_terms(taxonomy: object) -> list[TopicTerms]:
         synonyms = [
             (acronym_tokens, phrase_tokens)
             for acronym, acronym_tokens in zip(topic.acronyms, acronyms, strict=True)
+            for forms in [_spelled_out(acronym)]
             for phrase_tokens, phrase_initials in zip(phrases, initials, strict=True)
-            if _is_abbreviation(acronym, phrase_initials)
+            if len(phrase_initials) >= 2 and phrase_initials in forms
         ]
         names = [*phrases, *acronyms, tuple(search_tokens(topic.id.replace("-", " ")))]
         topics.append(TopicTerms(topic.id, [n for n in names if n], synonyms))
@@ -74,13 +75,18 @@ def _initials(phrase: str) -> str:
     return "".join(word[0] for word in phrase.lower().replace("-", " ").split())
 
 
-def _is_abbreviation(acronym: str, initials: str) -> bool:
-    if len(initials) < 2 or not acronym.isalpha() or _LOWER_RUN.search(acronym):
-        return False
+def _spelled_out(acronym: str) -> set[str]:
+    """The initials of the phrases `acronym` may abbreviate (none if it is no acronym)."""
+    if not acronym.isalpha() or _LOWER_RUN.search(acronym):
+        return set()
     letters = acronym.lower()
     capitals = "".join(char for char in acronym if char.isupper()).lower()
     # All letters are the initials (GNN, MoE, NAS), or the capitals are (LoRA), a plural s aside.
-    return initials in {letters, letters.removesuffix("s"), capitals, capitals.removesuffix("s")}
+    return {letters, letters.removesuffix("s"), capitals, capitals.removesuffix("s")}
+
+
+def _is_abbreviation(acronym: str, initials: str) -> bool:
+    return len(initials) >= 2 and initials in _spelled_out(acronym)
 
 
 _LOWER_RUN = re.compile(r"[a-z]{3}")
