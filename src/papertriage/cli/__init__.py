@@ -1,7 +1,7 @@
 """The command line: a thin Typer app over the library (shell.py has what commands share).
 
-Importing a command module registers its commands; `--help` lists them in COMMAND_ORDER. A run
-registers only the command it names: Typer builds every registered command's parameters before
+A command module defines its commands (papertriage.cli.shell.command); `--help` lists them in
+COMMAND_ORDER. A run registers only the command it names: Typer builds every registered command's parameters before
 it runs one, which for all of them costs more than a search of a day's listing. Anything else
 (`--help`, a mistyped command, shell completion) gets them all, as does `papertriage.cli.app`.
 """
@@ -38,11 +38,15 @@ COMMAND_ORDER = list(COMMAND_MODULES)
 
 def register(commands: list[str] | None = None) -> Any:
     """The Typer app with `commands` registered (None: all of them), in COMMAND_ORDER."""
-    from papertriage.cli.shell import app
+    from papertriage.cli.shell import DEFINED, app
 
     wanted = COMMAND_ORDER if commands is None else commands
     for module in dict.fromkeys(COMMAND_MODULES[name] for name in wanted):
         importlib.import_module(f"papertriage.cli.{module}")
+    registered = {command_name(info) for info in app.registered_commands}
+    for name in wanted:
+        if name not in registered:
+            app.command(name)(DEFINED[name])
     app.registered_commands.sort(key=lambda info: COMMAND_ORDER.index(command_name(info)))
     return app
 

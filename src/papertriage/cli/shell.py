@@ -214,19 +214,24 @@ class Messages:
             self.console.print(f"warning: {text}", style="yellow", markup=False)
 
 
+# Command name -> its function, as `command` defined it; papertriage.cli registers with the app
+# only those a run needs (Typer builds the parameters of every registered command).
+DEFINED: dict[str, Callable[..., Any]] = {}
+
+
 def command(name: str | None = None) -> Callable[[F], F]:
-    """Register a function as a command of the app, called inside the one error boundary
+    """Define a function as a command of the app, called inside the one error boundary
     (`_run`): a command is a plain function that raises, and never handles, domain errors."""
 
-    def register(function: F) -> F:
+    def define(function: F) -> F:
         @functools.wraps(function)  # Typer reads the options from the function's signature
         def bounded(*args: Any, **kwargs: Any) -> Any:
             return _run(functools.partial(function, *args, **kwargs))
 
-        app.command(name)(bounded)
+        DEFINED[name or function.__name__.replace("_", "-")] = bounded
         return bounded  # type: ignore[return-value]
 
-    return register
+    return define
 
 
 def _run(body: Callable[[], T]) -> T:
