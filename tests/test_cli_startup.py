@@ -31,6 +31,8 @@ LIBRARY, LEARNING = "papertriage.cli.library", "papertriage.cli.learning"
         ([], None),
         (["serch", "x"], None),  # Typer's suggestion needs every command
         (["listing.txt", "search"], None),  # the first word decides, as for Typer
+        (["--help", "search"], None),  # the app's help lists every command
+        (["-h", "tag"], None),
     ],
 )
 def test_named_command_is_the_first_word_when_it_is_a_command(

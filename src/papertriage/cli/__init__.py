@@ -57,11 +57,11 @@ def command_name(info: Any) -> str:
 
 
 def named_command(argv: list[str]) -> str | None:
-    """The command an argument list runs: the first argument that is not an option (the app's
-    own options take no values), when it is one of ours and no shell completion is asked for."""
+    """The command an argument list runs, when it comes first: after an option of the app's own
+    (`--help search` lists every command), or for shell completion, all commands are needed."""
     if any(key.startswith("_") and key.endswith("_COMPLETE") for key in os.environ):
         return None
-    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    first = argv[0] if argv else None
     return first if first in COMMAND_MODULES else None
 
 

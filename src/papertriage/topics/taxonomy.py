@@ -156,6 +156,8 @@ def taxonomy_from_data(data: dict[str, Any]) -> Taxonomy:
         if values.get("tfidf") is not None:
             values["tfidf"] = TfidfRule(**values["tfidf"])
         topics.append(Topic(**values))
+    if not topics:  # a taxonomy always has topics: this is no file `compiled` wrote
+        raise ValueError("a taxonomy without topics")
     return Taxonomy(tuple(topics), Scoring(**data["scoring"]), tuple(data["origins"]))
 
 
