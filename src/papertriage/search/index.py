@@ -113,43 +113,11 @@ class SearchIndex:
             _Doc(scoring.weighted_count(len(title), len(abstract)), frozenset(title))
             for title, abstract in tokens
         ]
-        index.measure(taxonomy)
-        return index
-
-    def measure(self, taxonomy: object | None) -> None:
-        """The figures that follow from the postings and lengths, and the taxonomy's terms."""
-        total = sum(doc.length for doc in self.docs)
-        average = self.average_length = scoring.average_length(total, len(self.docs))
-        self.norms = [scoring.length_norm(doc.length, average) for doc in self.docs]
+        total = sum(doc.length for doc in index.docs)
+        average = index.average_length = scoring.average_length(total, len(index.docs))
+        index.norms = [scoring.length_norm(doc.length, average) for doc in index.docs]
         if taxonomy is not None:
-            self.topics = topic_terms(taxonomy)
-
-    def saved(self) -> dict[str, Any]:
-        """A small corpus's index as JSON-ready data (`from_saved` reads it back)."""
-        if not isinstance(self.postings, GatheredPostings):
-            raise ValueError("only the index of a small corpus is saved so")
-        return {
-            "records": len(self.docs),
-            "weights": self.postings.documents,
-            "lengths": [doc.length for doc in self.docs],
-            "titles": [sorted(doc.title_terms) for doc in self.docs],
-        }
-
-    @classmethod
-    def from_saved(
-        cls, records: Sequence[Record], data: dict[str, Any], taxonomy: object | None = None
-    ) -> SearchIndex:
-        """The index `saved` gave, of these records (ValueError if it is not theirs)."""
-        weights, lengths, titles = data["weights"], data["lengths"], data["titles"]
-        if not data["records"] == len(records) == len(weights) == len(lengths) == len(titles):
-            raise ValueError(f"an index of {data['records']} records, not {len(records)}")
-        index = cls(records)
-        index.postings = GatheredPostings(weights)
-        index.docs = [
-            _Doc(float(length), frozenset(title))
-            for length, title in zip(lengths, titles, strict=True)
-        ]
-        index.measure(taxonomy)
+            index.topics = topic_terms(taxonomy)
         return index
 
     @classmethod

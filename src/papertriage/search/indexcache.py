@@ -1,6 +1,6 @@
 """Search indexes kept in the cache beside the tagged listings they index, so a repeated search
-loads its postings instead of building them again: numpy arrays for a large index, JSON for a
-small one (building the index of a day's listing costs more than reading it back).
+loads its postings instead of building them again: numpy arrays for a large index; for a small
+one, the JSON of its papers' tokens (tokenising a day's listing costs more than reading it back).
 
 An index is named by the cache entries of the listings it holds (papertriage.listings.cache):
 they already name everything that decides its content, so a new name means a new index and an
@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from papertriage.models import Record
-from papertriage.search.index import ARRAY_INDEX_MIN, SearchIndex
+from papertriage.search.index import ARRAY_INDEX_MIN, SearchIndex, search_tokens
 
-SMALL_FORMAT = 1  # of the JSON kept for a small index; another number is not read
+SMALL_FORMAT = 2  # of the JSON kept for a small index; another number is not read
 
 
 def index_path(cache_dir: Path, entries: Sequence[str], suffix: str = ".index.npz") -> Path:
@@ -64,16 +64,21 @@ def _small_index(
     path: Path,
     tokens: Sequence[tuple[list[str], list[str]]] | None,
 ) -> SearchIndex:
+    # What is kept is the records' tokens, each field's joined by spaces (tokens have none):
+    # written and read back in a few milliseconds, where tokenising the text again costs tens.
     try:
         with path.open(encoding="utf-8") as handle:
             saved = json.load(handle)
-        if saved["format"] == SMALL_FORMAT:
-            return SearchIndex.from_saved(records, saved["index"], taxonomy)
+        if saved["format"] == SMALL_FORMAT and saved["records"] == len(records):
+            kept = [(title.split(), abstract.split()) for title, abstract in saved["tokens"]]
+            return SearchIndex.build(records, taxonomy, arrays=False, tokens=kept)
     except (OSError, ValueError, KeyError, TypeError):
         pass  # none yet, or not one this code can read: build it
-    index = SearchIndex.build(records, taxonomy, arrays=False, tokens=tokens)
-    _keep(path, {"format": SMALL_FORMAT, "index": index.saved()})
-    return index
+    if tokens is None:
+        tokens = [(search_tokens(r.title), search_tokens(r.abstract)) for r in records]
+    joined = [[" ".join(title), " ".join(abstract)] for title, abstract in tokens]
+    _keep(path, {"format": SMALL_FORMAT, "records": len(records), "tokens": joined})
+    return SearchIndex.build(records, taxonomy, arrays=False, tokens=tokens)
 
 
 def _keep(path: Path, data: dict[str, Any]) -> None:
