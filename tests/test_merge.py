@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import random
 
-from papertriage.listings.merge import merge_duplicates
+from rapidfuzz import fuzz
+
+from papertriage.listings.merge import NEAR_DUPLICATE_SCORE, _may_reach, merge_duplicates
 from papertriage.models import Record
+from tests.helpers import imported_by
 
 
 def rec(title: str, abstract: str = "", **fields: object) -> Record:
@@ -67,3 +70,34 @@ def test_order_is_kept_and_many_records_merge_quickly() -> None:
     result = merge_duplicates(records)
     assert result.merged == 100
     assert [r.title for r in result.records] == titles
+
+
+def test_the_bound_never_rejects_a_pair_rapidfuzz_accepts() -> None:
+    rng = random.Random(5)
+    accepted = 0
+    for _ in range(20_000):
+        title = "".join(rng.choices("abcde ", k=rng.randint(1, 40)))
+        edited = list(title)
+        for _ in range(rng.randint(0, 3)):  # a few insertions, deletions and substitutions
+            place = rng.randrange(len(edited) + 1)
+            choice = rng.random()
+            if choice < 0.4 and edited:
+                edited.pop(min(place, len(edited) - 1))
+            elif choice < 0.8:
+                edited.insert(place, rng.choice("abcde "))
+            elif edited:
+                edited[min(place, len(edited) - 1)] = rng.choice("abcde ")
+        other = "".join(edited)
+        if fuzz.ratio(title, other, score_cutoff=NEAR_DUPLICATE_SCORE):
+            accepted += 1
+            assert _may_reach(title, other), (title, other)
+    assert accepted > 1000  # the pairs did reach the threshold often
+
+
+def test_merging_a_days_listing_does_not_import_rapidfuzz() -> None:
+    program = (
+        "from tests.helpers import example_records\n"
+        "from papertriage.listings.merge import merge_duplicates\n"
+        "merge_duplicates(example_records())\n"
+    )
+    assert imported_by(program, ("rapidfuzz",)) == []
