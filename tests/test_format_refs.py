@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from papertriage.errors import InputError
-from papertriage.listings.formats import bibtex, ris
+from papertriage.listings.formats import refmarks
 from papertriage.listings.parse import detect_format, iter_lines, parse_lines
 from tests.helpers import DATA, GOLDEN, imported_by, run
 
@@ -178,18 +178,18 @@ def test_a_ris_file_with_nothing_readable_is_an_error() -> None:
 def test_detection_marks() -> None:
     for name in ("zotero.bib", "mendeley.bib"):
         sample = (REFS / name).read_text()
-        assert bibtex.looks_like(sample) and not ris.looks_like(sample)
+        assert refmarks.looks_like_bibtex(sample) and not refmarks.looks_like_ris(sample)
     sample = (REFS / "three.ris").read_text()
-    assert ris.looks_like(sample) and not bibtex.looks_like(sample)
-    assert bibtex.looks_like(
+    assert refmarks.looks_like_ris(sample) and not refmarks.looks_like_bibtex(sample)
+    assert refmarks.looks_like_bibtex(
         "% This file was created with JabRef 2.10.\n% Encoding: UTF-8\n\n@ARTICLE{k,\n"
     )
-    assert bibtex.looks_like("@online{Agilent(2022)Type,\n")  # any type, keys with parentheses
-    assert bibtex.looks_like("@article{kuhne2006\n, author = {X}\n")  # Qiqqa's comma first
-    assert ris.looks_like("Provider: Elsevier\nDatabase: ScienceDirect\n\nTY  - JOUR\nT1  - A\n")
+    assert refmarks.looks_like_bibtex("@online{Agilent(2022)Type,\n")  # any type, keys with parentheses
+    assert refmarks.looks_like_bibtex("@article{kuhne2006\n, author = {X}\n")  # Qiqqa's comma first
+    assert refmarks.looks_like_ris("Provider: Elsevier\nDatabase: ScienceDirect\n\nTY  - JOUR\nT1  - A\n")
     for path in GOLDEN.iterdir():
         text = path.read_text()
-        assert not bibtex.looks_like(text) and not ris.looks_like(text), path
+        assert not refmarks.looks_like_bibtex(text) and not refmarks.looks_like_ris(text), path
     never = [
         '{"title": "@article{x, y}"}',
         "Mail me @misc{not, here}\n" * 1,
@@ -198,7 +198,7 @@ def test_detection_marks() -> None:
         "TY  - JOUR\n",  # a type line and nothing else
     ]
     for text in never:
-        assert not bibtex.looks_like(text) and not ris.looks_like(text), text
+        assert not refmarks.looks_like_bibtex(text) and not refmarks.looks_like_ris(text), text
 
 
 def test_parse_on_the_command_line(tmp_path: Path) -> None:

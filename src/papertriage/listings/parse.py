@@ -13,6 +13,7 @@ from itertools import chain, islice, pairwise, repeat
 from typing import Any
 
 from papertriage.errors import InputError, UsageError
+from papertriage.listings.formats import refmarks
 from papertriage.listings.formats.common import LineBlock, Lines, ParseReport
 from papertriage.listings.formats.hf import is_sentence, looks_like_title, parse_hf
 from papertriage.models import Record
@@ -75,9 +76,10 @@ def detect_format(head: list[str]) -> str | None:
         return "arxiv-email"
     if _LIST_ENTRY.search(sample):
         return "arxiv-list"
-    for name in ("bibtex", "ris"):
-        if _module(name).looks_like(sample):
-            return name
+    if refmarks.looks_like_bibtex(sample):
+        return "bibtex"
+    if refmarks.looks_like_ris(sample):
+        return "ris"
     if _HF_BANNER.search(sample) or _looks_like_hf(head):
         return "hf"
     return None

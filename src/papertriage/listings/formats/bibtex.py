@@ -12,7 +12,6 @@ Zotero writes them) leaves it None rather than inventing a day.
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -30,16 +29,6 @@ from papertriage.models import ARXIV_ID
 if TYPE_CHECKING:
     from bibtexparser.model import Entry
 
-# An entry starting a line, `@article{key,` or `@misc(key,` (biblatex and reference managers
-# add types of their own: @online, @inreference, @jurisdiction...), or @string/@comment/@preamble.
-_BLOCK_START = re.compile(
-    r"^[ \t]*@(?:(?:string|comment|preamble)[ \t]*[{(]|[a-z]+[ \t]*[{(][ \t]*[^\s,{}\"=#]*[ \t]*(?:,|$))",
-    re.IGNORECASE | re.MULTILINE,
-)
-# How many non-blank lines may come before the first entry: Mendeley's three-line banner and
-# JabRef's `% Encoding: UTF-8` fit; a pasted page with a citation far down does not.
-HEADER_LINES = 6
-
 # Fields whose LaTeX is decoded; the rest are machine values.
 TEXT_FIELDS = frozenset({"title", "abstract", "author"})
 _LATEX_MARK = re.compile(r"[\\$~]|--|``|''")
@@ -50,16 +39,6 @@ _ARXIV_EPRINT = re.compile(rf"^(?:arXiv:)?{ARXIV_ID.pattern}$", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
 _EXTENDED_NAME = re.compile(r"^(?:family|given|prefix|suffix|useprefix|juniorcomma)=")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\b")
-
-
-def looks_like(sample: str) -> bool:
-    """A BibTeX file: an entry starts a line, after at most a short header (comments or a
-    reference manager's banner)."""
-    match = _BLOCK_START.search(sample)
-    if match is None:
-        return False
-    before = sample[: match.start()]
-    return sum(1 for line in before.splitlines() if line.strip()) <= HEADER_LINES
 
 
 def parse_bibtex(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
@@ -273,6 +252,8 @@ def _reason(error: object) -> str:
 def _quiet_library_logging() -> None:
     """bibtexparser logs each broken block; without a handler Python would print that on
     stderr, which belongs to the CLI. The report's warnings say it instead."""
+    import logging
+
     logger = logging.getLogger("bibtexparser")
     if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
         logger.addHandler(logging.NullHandler())

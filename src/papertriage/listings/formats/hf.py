@@ -27,42 +27,42 @@ _LINK = r"(?:(?:github|stars?)\s*[\d.,]+\s*k?|arxiv page|project page|pdf|code|g
 # line, stripped and lower-cased, so a title that merely contains these words ("Next-Token
 # Prediction", "Search-R1") is never dropped. The daily, weekly, monthly, trending and search
 # pages share this chrome.
-NOISE_PATTERNS: dict[str, re.Pattern[str]] = {
-    "banner": re.compile(r"get trending papers in your email inbox(?: once a day)?!?"),
+NOISE_PATTERNS: dict[str, str] = {
+    "banner": r"get trending papers in your email inbox(?: once a day)?!?",
     # The page's heading and the line under it, which a copy may split at the link on "AK".
-    "header": re.compile(
+    "header": (
         r"(?:daily|weekly|monthly|trending) papers(?: - hugging face)?|"
         r"trending papers ranked by github stars(?: activity)?|"
         r"by(?:\s*ak)?(?:\s+and the research community)?|ak|and the research community"
     ),
-    "switch": re.compile(
+    "switch": (
         r"(?:daily|weekly|monthly|trending)(?:\s*[|/·•]?\s*(?:daily|weekly|monthly|trending))*"
     ),
     # Moving between days, weeks and months, or on through a long list.
-    "pager": re.compile(
+    "pager": (
         r"(?:[←‹«]\s*)?(?:previous|prev|next)(?:\s+(?:day|week|month|page))?(?:\s*[→›»])?|"
         r"[←→‹›«»]|view all(?:\s+\d[\d,]*)?(?:\s+papers)?|(?:load|show|see) (?:more|all)"
     ),
-    "button": re.compile(r"submit(?:\s+(?:a|your|new))?(?:\s+papers?)?(?:\s+here)?"),
+    "button": r"submit(?:\s+(?:a|your|new))?(?:\s+papers?)?(?:\s+here)?",
     # The search box: its placeholder (cut short with an ellipsis or not) and its button.
-    "search": re.compile(
+    "search": (
         r"search(?:\s+(?:any\s+papers?(?:\s+with\s+ai)?|papers?|models,?\s+datasets,?\s+users))?"
         r"\s*(?:\.\.\.|…)?|search\s[^.…]{1,40}(?:\.\.\.|…)"
     ),
-    "count": re.compile(r"(?:showing\s+)?\d[\d,]*\s+(?:papers?|results?)(?:\s+found)?"),
-    "submitted-by": re.compile(r"submitted by(?:\s+\S+)?"),
-    "upvotes": re.compile(r"(?:▲\s*|upvote\s*)?\d[\d,.]*k?|upvote"),
+    "count": r"(?:showing\s+)?\d[\d,]*\s+(?:papers?|results?)(?:\s+found)?",
+    "submitted-by": r"submitted by(?:\s+\S+)?",
+    "upvotes": r"(?:▲\s*|upvote\s*)?\d[\d,.]*k?|upvote",
     # A date, or the heading of a day, week or month: "Aug 18 - Aug 24", "Week 34, 2025",
     # "2025-W34", "August 2025" (a date after a name, "Google · Oct 23, 2025", see _NAMED_DATE).
-    "date": re.compile(
+    "date": (
         rf"(?:published on\s+)?{_DAY}|"
         rf"{_DAY}\s*[-–—]\s*(?:{_DAY}|\d{{1,2}}(?:,?\s+\d{{4}})?)|{_MONTH}\s+\d{{4}}|"
         r"week\s+\d{1,2}(?:(?:,|\s+of)?\s+\d{4})?|(?:\d{4}-)?w\d{2}|\d{4}-\d{2}(?:-\d{2})?|"
         r"\d+\s+(?:minutes?|hours?|days?|weeks?|months?)\s+ago|today|yesterday"
     ),
-    "author-count": re.compile(rf"\d+\s+authors?(?:\s*[·•]\s*(?:published on\s+)?{_DAY})?"),
-    "link": re.compile(rf"{_LINK}(?:\s+{_LINK})*"),
-    "navigation": re.compile(
+    "author-count": rf"\d+\s+authors?(?:\s*[·•]\s*(?:published on\s+)?{_DAY})?",
+    "link": rf"{_LINK}(?:\s+{_LINK})*",
+    "navigation": (
         r"(?:hugging face(?:'s logo(?: hugging face)?)?|models|datasets|spaces|buckets|posts|"
         r"docs|enterprise|pricing|log ?in|sign ?up|papers|collections?|community|blog|learn|"
         r"discord|forum|tasks|huggingchat|languages|organizations|solutions|team & enterprise|"
@@ -72,7 +72,7 @@ NOISE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"models citing this paper.*|datasets citing this paper.*|spaces citing this paper.*|"
         r"collections including this paper.*|cite arxiv\.org/abs/\S+.*"
     ),
-    "footer": re.compile(
+    "footer": (
         r"system theme|company|tos|terms of service|privacy(?: policy)?|about|careers|website|"
         r"(?:©|\(c\))\s*(?:\d{4}\s+)?hugging\s*face(?:,?\s+inc\.?)?"
     ),
@@ -105,10 +105,7 @@ MAX_TITLE_CHARS = 300
 # the 6,600 short titles of bench/parse_bench.py's 20,000-paper listing): Python's matcher can
 # only skip a branch on its first letter when the pattern is case-sensitive.
 _ANY_NOISE = re.compile(
-    "|".join(
-        f"(?P<{kind.replace('-', '_')}>{pattern.pattern})"
-        for kind, pattern in NOISE_PATTERNS.items()
-    )
+    "|".join(f"(?P<{kind.replace('-', '_')}>{pattern})" for kind, pattern in NOISE_PATTERNS.items())
 )
 
 

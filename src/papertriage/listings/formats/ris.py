@@ -24,21 +24,7 @@ from papertriage.listings.formats.references import (
     full_date,
 )
 
-_TY = re.compile(r"^TY  -( |$)", re.MULTILINE)
-_TAG = re.compile(r"^[A-Z][A-Z0-9]  -( |$)", re.MULTILINE)
 _RIS_DATE = re.compile(r"^(\d{4})(?:[/-](\d{1,2})(?:[/-](\d{1,2}))?)?")
-HEADER_LINES = 6  # lines a database may put before the first entry ("Provider: ...")
-
-
-def looks_like(sample: str) -> bool:
-    """A RIS file: a `TY  - ` line after at most a short header, and another tag after it."""
-    match = _TY.search(sample)
-    if match is None:
-        return False
-    before = sample[: match.start()]
-    if sum(1 for line in before.splitlines() if line.strip()) > HEADER_LINES:
-        return False
-    return _TAG.search(sample, match.end()) is not None
 
 
 def _is_tag(text: str, tag: str) -> bool:
