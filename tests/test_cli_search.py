@@ -83,7 +83,7 @@ def test_an_unwritable_cache_is_only_a_warning(tmp_path: Path, monkeypatch) -> N
 
 
 @pytest.mark.slow
-def test_search_does_not_import_scikit_learn_on_a_cached_listing(tmp_path: Path) -> None:
+def test_search_imports_scikit_learn_neither_on_first_contact_nor_cached(tmp_path: Path) -> None:
     import subprocess
     import sys
 
@@ -99,8 +99,8 @@ def test_search_does_not_import_scikit_learn_on_a_cached_listing(tmp_path: Path)
     ]
     first = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     second = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    assert first.stderr.strip().endswith("True")  # the first run tags
-    assert second.stderr.strip() == "False"
+    # The first run tags (in plain Python, a small listing), the second reads the cache.
+    assert first.stderr.strip() == second.stderr.strip() == "False"
     assert first.stdout == second.stdout
 
 

@@ -184,9 +184,13 @@ def test_detection_marks() -> None:
     assert refmarks.looks_like_bibtex(
         "% This file was created with JabRef 2.10.\n% Encoding: UTF-8\n\n@ARTICLE{k,\n"
     )
-    assert refmarks.looks_like_bibtex("@online{Agilent(2022)Type,\n")  # any type, keys with parentheses
+    assert refmarks.looks_like_bibtex(
+        "@online{Agilent(2022)Type,\n"
+    )  # any type, keys with parentheses
     assert refmarks.looks_like_bibtex("@article{kuhne2006\n, author = {X}\n")  # Qiqqa's comma first
-    assert refmarks.looks_like_ris("Provider: Elsevier\nDatabase: ScienceDirect\n\nTY  - JOUR\nT1  - A\n")
+    assert refmarks.looks_like_ris(
+        "Provider: Elsevier\nDatabase: ScienceDirect\n\nTY  - JOUR\nT1  - A\n"
+    )
     for path in GOLDEN.iterdir():
         text = path.read_text()
         assert not refmarks.looks_like_bibtex(text) and not refmarks.looks_like_ris(text), path

@@ -35,8 +35,8 @@ def test_an_index_from_the_taggers_tokens_ranks_as_one_from_the_records(tagged):
     listing = reader.read(str(EXAMPLE), keep_tokens=True)
     assert listing.tokens is not None and len(listing.tokens) == len(listing.records)
     assert listing.tokens[0] == (
-        search_tokens(listing.records[0].title),
-        search_tokens(listing.records[0].abstract),
+        " ".join(search_tokens(listing.records[0].title)),
+        " ".join(search_tokens(listing.records[0].abstract)),
     )
     from_tokens = SearchIndex.build(listing.records, default_taxonomy(), tokens=listing.tokens)
     from_records = SearchIndex.build(listing.records, default_taxonomy())
@@ -46,7 +46,7 @@ def test_an_index_from_the_taggers_tokens_ranks_as_one_from_the_records(tagged):
 
 def test_tokens_of_other_records_are_refused(tagged):
     with pytest.raises(ValueError, match="tokens of 1 records"):
-        SearchIndex.build(tagged, tokens=[([], [])])
+        SearchIndex.build(tagged, tokens=[("", "")])
 
 
 def test_gathered_postings_are_the_inverted_index(tagged):

@@ -118,9 +118,16 @@ def test_stem_drops_a_plural_s_only() -> None:
 
 
 @pytest.mark.slow  # worker processes
-def test_parallel_tagging_gives_exactly_the_serial_result() -> None:
+@pytest.mark.parametrize("arrays_from", [None, 1])  # plain-Python arithmetic, then numpy's
+def test_parallel_tagging_gives_exactly_the_serial_result(
+    arrays_from: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from papertriage import parse_text
+    from papertriage.topics import tagger as tagger_module
     from tests.helpers import EXAMPLE
+
+    if arrays_from is not None:
+        monkeypatch.setattr(tagger_module, "ARRAYS_MIN_RECORDS", arrays_from)
 
     base = parse_text(EXAMPLE.read_text(encoding="utf-8"))
     # Eight copies with distinct titles: 2,072 records, enough for two workers.

@@ -40,17 +40,13 @@ def contents_of_example() -> tuple[Tagger, list[str]]:
     return tagger, [tagger.scan(record)[1] for record in example_records()]
 
 
-def arrays_similarities(tagger: Tagger, contents: list[str]) -> np.ndarray:
-    counts, frequencies = tagger.count_terms(contents)
-    weights = tagger.weigh_terms([frequencies], len(contents))
-    return np.asarray(tagger.slice_similarities(contents, counts, weights))
-
-
-def test_plain_similarities_of_the_example_equal_the_numpy_ones_exactly():
+def test_plain_similarities_of_the_example_equal_the_numpy_ones_exactly(monkeypatch):
     tagger, contents = contents_of_example()
     plain = tagger.similarities(contents)
     assert isinstance(plain, tfidf.Matrix)  # the example is a small batch
-    expected = arrays_similarities(tagger, contents)
+    monkeypatch.setattr(tagger_module, "ARRAYS_MIN_RECORDS", 1)  # every batch goes to numpy
+    expected = tagger.similarities(contents)
+    assert isinstance(expected, np.ndarray)
     assert plain.shape == expected.shape
     assert np.array_equal(np.array(plain.rows), expected)
     assert expected.max() > 0.1  # the comparison is not between two empty matrices

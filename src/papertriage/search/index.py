@@ -40,7 +40,7 @@ from papertriage.search.synonyms import (
     named_topics,
     topic_terms,
 )
-from papertriage.search.termweights import GatheredPostings, term_weights
+from papertriage.search.termweights import GatheredPostings, token_count
 from papertriage.tokens import stem
 
 if TYPE_CHECKING:
@@ -65,10 +65,14 @@ CORRECTION_CUTOFF = 75.0  # rapidfuzz ratio (0-100) needed to correct a word not
 @dataclass
 class _Doc:
     length: float  # weighted length: title words count TITLE_WEIGHT times
-    title_terms: frozenset[str]
 
 
 ARRAY_INDEX_MIN = 5_000  # from this many records the postings live in numpy arrays
+
+
+def joined_tokens(record: Record) -> tuple[str, str]:
+    """A record's title and abstract tokens, each joined by spaces (the index's text of them)."""
+    return " ".join(search_tokens(record.title)), " ".join(search_tokens(record.abstract))
 
 
 @dataclass
@@ -82,6 +86,7 @@ class SearchIndex:
     norms: list[float] = field(default_factory=list)  # BM25's length normalisation, per doc
     topics: list[TopicTerms] = field(default_factory=list)
     arrays: ArrayPostings | None = None  # numpy postings for large corpora, else None
+    words: GatheredPostings | None = None  # the dictionary postings of a small corpus
     _by_length: dict[tuple[str, int], list[str]] | None = None
 
     @classmethod
@@ -91,11 +96,11 @@ class SearchIndex:
         taxonomy: object | None = None,
         *,
         arrays: bool | None = None,
-        tokens: Sequence[tuple[list[str], list[str]]] | None = None,
+        tokens: Sequence[tuple[str, str]] | None = None,
     ) -> SearchIndex:
         """Index records; `arrays` forces (or refuses) numpy postings, chosen by size if None.
-        `tokens`, each record's (title, abstract) tokens as the tagger scanned them (the same
-        words: papertriage.tokens), spare tokenising the records again."""
+        `tokens`, each record's title and abstract tokens, each joined by spaces, as the tagger
+        scanned them (the same words: papertriage.tokens), spare tokenising the records again."""
         if arrays is None:
             arrays = len(records) >= ARRAY_INDEX_MIN
         if arrays:
@@ -103,14 +108,13 @@ class SearchIndex:
 
             return cls.with_arrays(records, ArrayPostings.build(records), taxonomy)
         if tokens is None:
-            tokens = [(search_tokens(r.title), search_tokens(r.abstract)) for r in records]
+            tokens = [joined_tokens(record) for record in records]
         elif len(tokens) != len(records):
             raise ValueError(f"tokens of {len(tokens)} records for {len(records)} records")
         index = cls(records)
-        documents = [term_weights(title, abstract) for title, abstract in tokens]
-        index.postings = GatheredPostings(documents)
+        index.postings = index.words = GatheredPostings(tokens)
         index.docs = [
-            _Doc(scoring.weighted_count(len(title), len(abstract)), frozenset(title))
+            _Doc(scoring.weighted_count(token_count(title), token_count(abstract)))
             for title, abstract in tokens
         ]
         total = sum(doc.length for doc in index.docs)
@@ -298,9 +302,13 @@ class SearchIndex:
                 continue
             if any(number in self.postings.get(term, ()) for term in excluded):
                 continue
-            if title_terms and not all(t in self.docs[number].title_terms for t in title_terms):
+            if title_terms and not all(self._in_title(number, t) for t in title_terms):
                 continue
             if phrases and not all(contains_phrase(record, phrase) for phrase in phrases):
                 continue
             kept.append(number)
         return kept
+
+    def _in_title(self, number: int, term: str) -> bool:
+        assert self.words is not None  # the dictionary postings are always words
+        return self.words.in_title(number, term)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from papertriage.models import Record
-from papertriage.search.index import ARRAY_INDEX_MIN, SearchIndex, search_tokens
+from papertriage.search.index import ARRAY_INDEX_MIN, SearchIndex, joined_tokens
 
 SMALL_FORMAT = 2  # of the JSON kept for a small index; another number is not read
 
@@ -35,12 +35,12 @@ def cached_search_index(
     entries: Sequence[str],
     cache_dir: Path,
     *,
-    tokens: Sequence[tuple[list[str], list[str]]] | None = None,
+    tokens: Sequence[tuple[str, str]] | None = None,
 ) -> SearchIndex:
     """The search index of `records`, read from the cached listings `entries`: loaded from the
-    cache, or built (from the tagger's `tokens` of the records when given) and kept there.
-    Records that are not exactly those listings (no entries, a listing given twice) get an
-    index built and not kept."""
+    cache, or built (from the tagger's `tokens` of the records when given: each field's joined
+    by spaces) and kept there. Records that are not exactly those listings (no entries, a
+    listing given twice) get an index built and not kept."""
     if not entries or len(entries) != len(set(entries)):
         return SearchIndex.build(records, taxonomy, tokens=tokens)
     if len(records) < ARRAY_INDEX_MIN:
@@ -62,7 +62,7 @@ def _small_index(
     records: list[Record],
     taxonomy: object,
     path: Path,
-    tokens: Sequence[tuple[list[str], list[str]]] | None,
+    tokens: Sequence[tuple[str, str]] | None,
 ) -> SearchIndex:
     # What is kept is the records' tokens, each field's joined by spaces (tokens have none):
     # written and read back in a few milliseconds, where tokenising the text again costs tens.
@@ -70,14 +70,14 @@ def _small_index(
         with path.open(encoding="utf-8") as handle:
             saved = json.load(handle)
         if saved["format"] == SMALL_FORMAT and saved["records"] == len(records):
-            kept = [(title.split(), abstract.split()) for title, abstract in saved["tokens"]]
-            return SearchIndex.build(records, taxonomy, arrays=False, tokens=kept)
+            kept = [(title, abstract) for title, abstract in saved["tokens"]]
+            if all(isinstance(text, str) for fields in kept for text in fields):
+                return SearchIndex.build(records, taxonomy, arrays=False, tokens=kept)
     except (OSError, ValueError, KeyError, TypeError):
         pass  # none yet, or not one this code can read: build it
     if tokens is None:
-        tokens = [(search_tokens(r.title), search_tokens(r.abstract)) for r in records]
-    joined = [[" ".join(title), " ".join(abstract)] for title, abstract in tokens]
-    _keep(path, {"format": SMALL_FORMAT, "records": len(records), "tokens": joined})
+        tokens = [joined_tokens(record) for record in records]
+    _keep(path, {"format": SMALL_FORMAT, "records": len(records), "tokens": tokens})
     return SearchIndex.build(records, taxonomy, arrays=False, tokens=tokens)
 
 

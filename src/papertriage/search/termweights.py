@@ -1,58 +1,71 @@
-"""The postings of a small corpus, gathered from each document's term weights when a term is first
-asked for.
+"""The postings of a small corpus, counted in its papers' token texts when a term is first asked
+for.
 
 A query reads the postings of a handful of terms, so inverting a whole listing up front (a few
-hundred thousand insertions for 2,000 abstracts) costs far more than the search. Each document
-keeps its own weights (term -> weighted frequency, counted in C by collections.Counter); a term's
-postings are collected from them once, in document order, and remembered.
+hundred thousand insertions for 2,000 abstracts, after splitting every text into its tokens)
+costs far more than the search. Each paper keeps its title's and abstract's tokens as text,
+joined by spaces (tokens have none: papertriage.tokens); a term's postings are counted in those
+texts by str.count, in C, once per term, and remembered.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 
 from papertriage.search.scoring import TITLE_WEIGHT
 
-Weights = dict[str, float]  # a document's terms and their weighted frequencies
+Fields = tuple[str, str]  # a paper's title and abstract tokens, each joined by single spaces
 
 
-def term_weights(title: Sequence[str], abstract: Sequence[str]) -> Weights:
-    """A document's weighted term frequencies: each title word counts TITLE_WEIGHT times."""
-    weights: Weights = dict(Counter(abstract))
-    for term in title:
-        weights[term] = weights.get(term, 0) + TITLE_WEIGHT
-    return weights
+def token_count(text: str) -> int:
+    """The tokens in a text of tokens joined by single spaces."""
+    return text.count(" ") + 1 if text else 0
+
+
+def _padded(text: str) -> str:
+    # Tokens two spaces apart, and one space at each end: " term " then matches whole tokens
+    # only, and two occurrences side by side do not share a space (str.count never overlaps).
+    return " " + text.replace(" ", "  ") + " "
 
 
 class GatheredPostings(Mapping[str, dict[int, float]]):
-    """term -> {document number: weighted frequency}, as the inverted index reads it."""
+    """term -> {paper number: weighted frequency (a title word counts TITLE_WEIGHT times)}."""
 
-    def __init__(self, documents: list[Weights]) -> None:
-        self.documents = documents
+    def __init__(self, fields: Sequence[Fields]) -> None:
+        self.fields = fields
+        self._padded: list[tuple[str, str]] | None = None
         self._gathered: dict[str, dict[int, float]] = {}
         self._vocabulary: set[str] | None = None
 
-    @property
-    def vocabulary(self) -> set[str]:
-        if self._vocabulary is None:
-            self._vocabulary = set().union(*self.documents)
-        return self._vocabulary
+    def padded(self) -> list[tuple[str, str]]:
+        if self._padded is None:
+            self._padded = [(_padded(title), _padded(abstract)) for title, abstract in self.fields]
+        return self._padded
 
     def __getitem__(self, term: str) -> dict[int, float]:
         entry = self._gathered.get(term)
-        if entry is None:  # gathered once, found or not: scoring asks again for every document
-            entry = self._gathered[term] = {
-                number: float(weights[term])
-                for number, weights in enumerate(self.documents)
-                if term in weights
-            }
+        if entry is None:  # counted once, found or not: scoring asks again for every paper
+            needle, entry = f" {term} ", {}
+            for number, (title, abstract) in enumerate(self.padded()):
+                if needle in abstract or needle in title:
+                    entry[number] = TITLE_WEIGHT * title.count(needle) + abstract.count(needle)
+            self._gathered[term] = entry
         if not entry:
             raise KeyError(term)
         return entry
 
-    def __contains__(self, term: object) -> bool:
-        return term in self.vocabulary
+    def in_title(self, number: int, term: str) -> bool:
+        """Whether paper `number`'s title has the term."""
+        return f" {term} " in self.padded()[number][0]
+
+    @property
+    def vocabulary(self) -> set[str]:
+        """Every term, for what needs them all (correcting a typo): split out on first use."""
+        if self._vocabulary is None:
+            self._vocabulary = set()
+            for title, abstract in self.fields:
+                self._vocabulary.update(title.split(), abstract.split())
+        return self._vocabulary
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.vocabulary)

@@ -43,7 +43,8 @@ class Phases(Protocol):
 
     def scan(self, record: Record) -> tuple[Any, str]: ...
     def similarities(self, contents: list[str]) -> Any: ...
-    def count_terms(self, contents: list[str]) -> tuple[Any, Any]: ...
+    def arithmetic(self, documents: int) -> Any: ...
+    def count_terms(self, contents: list[str], batch: int) -> tuple[Any, Any]: ...
     def weigh_terms(self, frequencies: list[Any], documents: int) -> Any: ...
     def slice_similarities(self, contents: list[str], counts: Any, weights: Any) -> Any: ...
     def verdicts(self, evidences: list[Any], similarity: Any) -> list[Any]: ...
@@ -81,9 +82,8 @@ class ParallelTagging:
     ) -> None:
         self.tagger, self.records, self.progress = tagger, records, progress
         if tagger.use_tfidf:
-            # Import scikit-learn once, before forking: the workers score with numpy.
-            counts, frequencies = tagger.count_terms(["warm up"])
-            tagger.slice_similarities(["warm up"], counts, tagger.weigh_terms([frequencies], 1))
+            # Import the batch's arithmetic (scikit-learn for a large one) once, before forking.
+            tagger.arithmetic(len(records)).prepare()
             tagger.scan(records[0])
         # Objects alive now are moved out of the garbage collector's sight: collections in the
         # parent stop walking them, and the workers, which never collect (see _work), do not
@@ -189,7 +189,7 @@ def _work(
         tagger.token_sink = [] if postings is not None else None
         scanned = [tagger.scan(record) for record in records[lo:hi]]
         contents = [content for _, content in scanned]
-        counts, frequencies = tagger.count_terms(contents)
+        counts, frequencies = tagger.count_terms(contents, len(records))
         pipe.send(("ok", (len(contents), frequencies)))
         part = None
         if postings is not None:  # while the parent adds up the frequencies

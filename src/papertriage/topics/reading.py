@@ -44,7 +44,12 @@ def cache_entry(
     return cache.entry_path(cache_dir, path, taxonomy_hash, cache_settings(options))
 
 
-Tokens = list[tuple[list[str], list[str]]]  # per record: its title's and abstract's tokens
+# Per record: its title's and its abstract's tokens, each joined by spaces (tokens have none):
+# a form that crosses from worker processes and into the cache in one piece.
+Tokens = list[tuple[str, str]]
+# Larger listings get a search index of numpy arrays (papertriage.search.index.ARRAY_INDEX_MIN),
+# built from the records: their tokens would only cross from the workers for nothing.
+TOKENS_KEPT_BELOW = 5_000
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ class _KeptTokens:
     .Postings), for an index built from them later without tokenising the records again."""
 
     def from_tokens(self, fields: Sequence[tuple[list[str], list[str]]]) -> Tokens:
-        return list(fields)
+        return [(" ".join(title), " ".join(abstract)) for title, abstract in fields]
 
     def concat(self, parts: Sequence[Tokens]) -> Tokens:
         return [fields for part in parts for fields in part]
@@ -101,7 +106,7 @@ class ListingReader:
         """The records of `path` ('-' for stdin, or `stdin` if already read). `parsed(report,
         merged)` hears of a parse (with the number of repeated papers merged) before tagging
         starts; `tagging(total)` gives the progress bar of the tagging. With `keep_tokens`, a
-        listing tagged here (small enough to be tagged in this process) keeps its tokens."""
+        listing tagged here keeps its tokens, if it has fewer than TOKENS_KEPT_BELOW records."""
         from papertriage.listings import cache
 
         entry = None
@@ -121,15 +126,15 @@ class ListingReader:
             parsed(report, merged.merged)
         if self.taxonomy is None:
             return Listing(merged.records, entry=name)
-        from papertriage.topics.tagger import PARALLEL_MIN_RECORDS, Tagger  # only to tag
+        from papertriage.topics.tagger import Tagger  # only to tag
 
         if self.tagger is None:
             self.tagger = Tagger(self.taxonomy)
         tokens = None
         with tagging(len(merged.records)) as advance:
-            if keep_tokens and len(merged.records) < PARALLEL_MIN_RECORDS:
+            if keep_tokens and len(merged.records) < TOKENS_KEPT_BELOW:
                 tagged, tokens = self.tagger.tag_and_index(
-                    merged.records, postings=_KeptTokens(), workers=1, progress=advance
+                    merged.records, postings=_KeptTokens(), progress=advance
                 )
             else:
                 tagged = self.tagger.tag(merged.records, progress=advance)

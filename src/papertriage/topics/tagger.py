@@ -18,11 +18,12 @@ from papertriage.models import Record
 from papertriage.tokens import TOKEN, StemCache, content_words, stem, tokenize
 from papertriage.topics.stopwords import ENGLISH_STOP_WORDS
 from papertriage.topics.taxonomy import Taxonomy, Topic
-from papertriage.topics.tfidf import ARRAYS_MIN_RECORDS
+from papertriage.topics.tfidf import ARRAYS_MIN_RECORDS, Columns
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from papertriage.topics.parallel import Postings
-    from papertriage.topics.tfidf import Columns
 
 FIELDS = ("title", "abstract")
 PHRASE, EXCLUDE, REQUIRE, RELATED = 0, 1, 2, 3  # kinds of entries in the phrase index
@@ -206,7 +207,8 @@ class Tagger:
         self._stems = StemCache()
         self._tfidf_topics = [i for i, topic in enumerate(self.topics) if topic.tfidf]
         self.use_tfidf = bool(self._tfidf_topics)  # whether any topic has a TF-IDF rule
-        self._columns: Columns | None = None  # hashed TF-IDF columns of the tokens seen
+        # Each token's hashed TF-IDF column, worked out once (plain-Python arithmetic only).
+        self._columns = Columns()
         # When a list, every record scanned leaves its (title, abstract) tokens here, for the
         # search postings built from them (see `start`), so that nothing is tokenised twice.
         self.token_sink: list[tuple[list[str], list[str]]] | None = None
@@ -393,26 +395,11 @@ class Tagger:
         return evidence, content_words(tokens, ENGLISH_STOP_WORDS)
 
     def similarities(self, contents: list[str]) -> Any:
-        """Phase 2 (over the whole batch): documents x TF-IDF rules, or None without rules.
-        A batch of fewer than ARRAYS_MIN_RECORDS is scored in plain Python, a larger one with
-        numpy: the same numbers (papertriage.topics.tfidf)."""
-        if not self.use_tfidf or not any(contents):
-            return None
-        if len(contents) >= ARRAYS_MIN_RECORDS:
-            counts, frequencies = self.count_terms(contents)
-            return self.slice_similarities(
-                contents, counts, self.weigh_terms([frequencies], len(contents))
-            )
-        from papertriage.topics import tfidf
-
-        if self._columns is None:
-            self._columns = tfidf.Columns()
-        counts = tfidf.hashed_counts(contents, self._columns)
-        prototype_counts = tfidf.hashed_counts(self._prototypes(), self._columns)
-        frequencies = tfidf.document_frequencies(counts)
-        tfidf.document_frequencies(prototype_counts, into=frequencies)
-        idf = tfidf.idf_weights(frequencies, len(contents) + len(prototype_counts))
-        return tfidf.similarities_to(counts, tfidf.tfidf_rows(prototype_counts, idf), idf)
+        """Phase 2 (over the whole batch): documents x TF-IDF rules, or None without rules."""
+        counts, frequencies = self.count_terms(contents, len(contents))
+        return self.slice_similarities(
+            contents, counts, self.weigh_terms([frequencies], len(contents))
+        )
 
     def _prototypes(self) -> list[str]:
         return [
@@ -420,49 +407,53 @@ class Tagger:
             for i in self._tfidf_topics
         ]
 
-    # Phase 2 split for several processes (papertriage.topics.parallel), with numpy: each counts
-    # its own slice, one turns the counts into IDF weights, each scores its slice; `similarities`
-    # of a large batch is the same steps over one slice. (A record without content has an empty
-    # row: similar to nothing.)
+    # Phase 2 split for several processes (papertriage.topics.parallel): each counts its own
+    # slice, one turns the counts into IDF weights, each scores its slice; `similarities` is the
+    # same steps over one slice. (A record without content has an empty row: similar to
+    # nothing.) The batch's size chooses the arithmetic: plain Python below ARRAYS_MIN_RECORDS,
+    # numpy and scikit-learn from there; both give the same numbers (papertriage.topics.tfidf).
 
-    def count_terms(self, contents: list[str]) -> tuple[Any, Any]:
-        """A slice's hashed term counts and their document frequencies (None without rules)."""
+    def arithmetic(self, documents: int) -> ModuleType:
+        """The TF-IDF module for a batch of so many documents (imported here, on first use)."""
+        if documents >= ARRAYS_MIN_RECORDS:
+            from papertriage.topics import tfidf_arrays
+
+            return tfidf_arrays
+        from papertriage.topics import tfidf
+
+        return tfidf
+
+    def count_terms(self, contents: list[str], batch: int) -> tuple[Any, Any]:
+        """A slice's hashed term counts and their document frequencies (None without rules),
+        for a batch of `batch` documents."""
         if not self.use_tfidf or not any(contents):
             return None, None
-        from papertriage.topics.tfidf_arrays import document_frequencies, hashed_counts
-
-        counts = hashed_counts(contents)
-        return counts, document_frequencies(counts)
+        arithmetic = self.arithmetic(batch)
+        counts = arithmetic.hashed_counts(contents, self._columns)
+        return counts, arithmetic.document_frequencies(counts)
 
     def weigh_terms(self, frequencies: list[Any], documents: int) -> Any:
-        """IDF weights and prototype rows from every slice's frequencies (None: no TF-IDF)."""
+        """IDF weights and prototype rows from every slice's frequencies (None: no TF-IDF),
+        with the batch's size."""
         present = [f for f in frequencies if f is not None]
         if not present:
             return None
-        from papertriage.topics.tfidf_arrays import (
-            document_frequencies,
-            hashed_counts,
-            idf_weights,
-            tfidf_rows,
-        )
-
-        prototype_counts = hashed_counts(self._prototypes())
-        total = sum(present) + document_frequencies(prototype_counts)
-        idf = idf_weights(total, documents + prototype_counts.shape[0])
-        return idf, tfidf_rows(prototype_counts, idf)
+        arithmetic = self.arithmetic(documents)
+        prototype_counts = arithmetic.hashed_counts(self._prototypes(), self._columns)
+        prototypes = arithmetic.document_frequencies(prototype_counts)
+        total = arithmetic.add_frequencies([*present, prototypes])
+        idf = arithmetic.idf_weights(total, documents + len(self._tfidf_topics))
+        return documents, idf, arithmetic.tfidf_rows(prototype_counts, idf)
 
     def slice_similarities(self, contents: list[str], counts: Any, weights: Any) -> Any:
         """A slice's rows of `similarities`, given its counts and the shared weights."""
         if weights is None:
             return None
-        import numpy as np
-
-        from papertriage.topics.tfidf_arrays import similarities_to
-
-        idf, prototype_rows = weights
+        documents, idf, prototype_rows = weights
+        arithmetic = self.arithmetic(documents)
         if counts is None:  # no content in this slice: nothing is similar
-            return np.zeros((len(contents), prototype_rows.shape[0]))
-        return similarities_to(counts, prototype_rows, idf)
+            return arithmetic.no_similarities(len(contents), len(self._tfidf_topics))
+        return arithmetic.similarities_to(counts, prototype_rows, idf)
 
     def verdicts(self, evidences: list[dict[int, _Evidence]], similarity: Any) -> list[Verdict]:
         """Phase 3: tags and details, given each record's evidence and its similarity row."""
@@ -506,7 +497,7 @@ class Tagger:
 
 
 Verdict = tuple[tuple[str, ...], dict[str, Any] | None]  # (tags, tag_details)
-PARALLEL_MIN_RECORDS = 5_000
+PARALLEL_MIN_RECORDS = 2_000  # below this, starting workers costs more than they save
 
 
 def _worker_count(records: int, requested: int | None) -> int:

@@ -31,6 +31,10 @@ Row = tuple[list[int], list[float]]
 Counts = list[tuple[list[int], list[int]]]  # per document: columns ascending, and their counts
 
 
+def prepare() -> None:
+    """Nothing to import (papertriage.topics.tfidf_arrays imports scikit-learn here)."""
+
+
 def murmurhash3_32(data: bytes, seed: int = 0) -> int:
     """MurmurHash3 (x86, 32 bits) of `data`, as a signed integer."""
     c1, c2, mask = 0xCC9E2D51, 0x1B873593, 0xFFFFFFFF
@@ -84,12 +88,20 @@ def hashed_counts(documents: Iterable[str], columns: Columns | None = None) -> C
     return result
 
 
-def document_frequencies(counts: Counts, into: Counter[int] | None = None) -> Counter[int]:
-    """How many documents have each column (added to `into` when given)."""
-    frequencies: Counter[int] = Counter() if into is None else into
+def document_frequencies(counts: Counts) -> Counter[int]:
+    """How many documents have each column."""
+    frequencies: Counter[int] = Counter()
     for keys, _ in counts:
         frequencies.update(keys)
     return frequencies
+
+
+def add_frequencies(parts: Iterable[Counter[int]]) -> Counter[int]:
+    """The document frequencies of several slices of documents, as of one."""
+    total: Counter[int] = Counter()
+    for part in parts:
+        total.update(part)
+    return total
 
 
 def idf_weights(frequencies: Mapping[int, int], documents: int) -> dict[int, float]:
@@ -143,6 +155,11 @@ def similarities_to(counts: Counts, prototype_rows: list[Row], idf: dict[int, fl
     return Matrix(matrix, width)
 
 
+def no_similarities(rows: int, width: int) -> Matrix:
+    """The similarities of documents without content: nothing."""
+    return Matrix([[0.0] * width for _ in range(rows)], width)
+
+
 class Matrix:
     """Documents x prototypes similarities, read as `matrix[row, column]` like a numpy array."""
 
@@ -162,6 +179,8 @@ def prototype_similarities(documents: list[str], prototypes: list[str]) -> Matri
     columns = Columns()
     counts = hashed_counts(documents, columns)
     prototype_counts = hashed_counts(prototypes, columns)
-    frequencies = document_frequencies(prototype_counts, into=document_frequencies(counts))
+    frequencies = add_frequencies(
+        [document_frequencies(counts), document_frequencies(prototype_counts)]
+    )
     idf = idf_weights(frequencies, len(counts) + len(prototype_counts))
     return similarities_to(counts, tfidf_rows(prototype_counts, idf), idf)

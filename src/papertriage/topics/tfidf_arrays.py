@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 from papertriage.topics.tfidf import N_FEATURES
 
 
+def prepare() -> None:
+    """Import what the arithmetic needs now (before forking workers, so that each need not)."""
+    import numpy  # noqa: F401
+    from sklearn.feature_extraction.text import HashingVectorizer  # noqa: F401
+    from sklearn.preprocessing import normalize  # noqa: F401
+
+
 def prototype_similarities(documents: list[str], prototypes: list[str]) -> np.ndarray:
     """Cosine similarity (documents x prototypes) of sublinear TF-IDF vectors."""
     counts = hashed_counts(documents)
@@ -30,8 +37,9 @@ def prototype_similarities(documents: list[str], prototypes: list[str]) -> np.nd
 # smooth_idf=True) followed by L2 normalisation, step for step.
 
 
-def hashed_counts(documents: list[str]) -> Any:
-    """Term counts of space-separated documents in N_FEATURES hashed columns (sparse CSR)."""
+def hashed_counts(documents: list[str], columns: object = None) -> Any:
+    """Term counts of space-separated documents in N_FEATURES hashed columns (sparse CSR);
+    `columns` (papertriage.topics.tfidf's cache of them) is not needed: the vectorizer hashes."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
     vectorizer = HashingVectorizer(
@@ -45,6 +53,19 @@ def document_frequencies(counts: Any) -> np.ndarray:
     import numpy as np
 
     return np.bincount(counts.indices, minlength=N_FEATURES)
+
+
+def add_frequencies(parts: list[np.ndarray]) -> np.ndarray:
+    """The document frequencies of several slices of documents, as of one."""
+    total: np.ndarray = sum(parts[1:], parts[0])
+    return total
+
+
+def no_similarities(rows: int, width: int) -> np.ndarray:
+    """The similarities of documents without content: nothing."""
+    import numpy as np
+
+    return np.zeros((rows, width))
 
 
 def idf_weights(frequencies: np.ndarray, documents: int) -> np.ndarray:
