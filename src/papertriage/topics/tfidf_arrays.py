@@ -16,10 +16,9 @@ from papertriage.topics.tfidf import N_FEATURES
 
 
 def prepare() -> None:
-    """Import what the arithmetic needs now (before forking workers, so that each need not)."""
-    import numpy  # noqa: F401
-    from sklearn.feature_extraction.text import HashingVectorizer  # noqa: F401
-    from sklearn.preprocessing import normalize  # noqa: F401
+    """Import and run the arithmetic once now (before forking workers): scikit-learn and scipy
+    load and set up more on their first call, which each worker would otherwise do again."""
+    prototype_similarities(["warm up"], ["warm up"])
 
 
 def prototype_similarities(documents: list[str], prototypes: list[str]) -> np.ndarray:
