@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Tags and search on text nobody tuned for: venue papers judged by their authors' keywords (issue 14).
+
+The corpus is ../shared/data/corpora/papercopilot_venues_slim.jsonl beside the repository (or
+--corpus PATH): JSON Lines {venue, id, title, abstract, keywords}, `keywords` the authors' own,
+separated by ";". Only papers with keywords are judged, and only they are used. The papers are
+split by venue: TUNE (ICLR 2017, COLM 2024) is the one to look at while changing papertriage;
+REPORT (ICLR 2018, COLM 2025) is measured, not studied, and its figures are the ones to quote.
+
+Tags. A topic's positives are the papers whose keywords match its pattern in KEYWORD_PATTERNS (a
+paper whose authors wrote "network pruning" is about pruning). Each split is tagged as one
+listing with the default taxonomy. For each topic: recall (positives tagged with it), and
+tagged / positives (a topic tagging far more than its positives is no longer a topic). The naive
+baseline searches the topic's own pattern in title and abstract instead of the keywords.
+
+Search. Queries are the authors' keywords (lower-cased) that at least --min-papers papers of
+the split carry, the most frequent first, at most --queries of them; a paper is relevant when
+one of its keywords contains the query as whole words. Both papertriage (SearchIndex over the
+tagged split) and SQLite FTS5 (porter, title 2:1, the query's words OR-ed) rank the split; the
+figure is nDCG@10 with binary gains.
+
+Targets on the report split: mean tag recall >= 0.85 over topics with at least 20 positives,
+no topic tagging more than twice its positives; search nDCG@10 >= FTS5 + 0.10. A missed target
+prints FAIL but exits 0; a broken run (no corpus, no judged paper) exits 2.
+
+    python bench/unseen.py
+    python bench/unseen.py --corpus my.jsonl --min-papers 2   # another corpus (or a tiny one)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from papertriage.models import Record
+from papertriage.topics.tagger import Tagger
+from papertriage.topics.taxonomy import default_taxonomy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench directory, for its helpers
+from parse_bench import verdict
+from relevance import fts5_ranker, ndcg, papertriage_ranker
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_CORPUS = ROOT.parent / "shared" / "data" / "corpora" / "papercopilot_venues_slim.jsonl"
+SPLITS = {"tune": ("iclr2017", "colm2024"), "report": ("iclr2018", "colm2025")}
+RECALL_TARGET, OVER_TAGGING_LIMIT, MIN_POSITIVES = 0.85, 2.0, 20
+NDCG_MARGIN = 0.10
+
+# What an author's keyword says about a topic, matched in the lower-cased keywords (joined by
+# ";"). Written from the topics' descriptions in topics.yaml, in the forms authors use; never from
+# the tagger's rules, so that the judge and the judged stay apart.
+KEYWORD_PATTERNS = {
+    "pruning": r"prun",
+    "gnn": r"graph neural|\bgnns?\b|graph convolution|message passing|graph attention network",
+    "quantization": r"quantiz|binari[sz]|binary (?:neural )?networks?|low[- ]bit|low precision",
+    "distillation": r"(?<!dataset )distill",
+    "federated-learning": r"federated",
+    "distributed-training": (
+        r"distributed (?:training|learning|optimi[sz]ation|sgd|deep learning|machine learning)|"
+        r"(?:data|model|pipeline|tensor)[- ]parallel|decentrali[sz]ed (?:training|learning|"
+        r"optimi[sz]ation|sgd)|communication[- ]efficien|gradient compression"
+    ),
+    "moe": r"mixture[- ]of[- ]experts?|\bmoe\b",
+    "nas": r"architecture search|\bnas\b",
+    "continual-learning": r"continual learning|lifelong learning|catastrophic forgetting",
+    "reinforcement-learning": r"reinforcement learning|\brl\b|\brlhf\b|policy gradient",
+    "llm": r"large language models?|\bllms?\b",
+    "diffusion": r"diffusion models?|score[- ]based generative|denoising diffusion",
+    "low-rank": r"low[- ]rank",
+    "peft": r"parameter[- ]efficient|\blora\b|prompt tuning|prefix tuning|\badapters?\b",
+    "sparsity": r"sparsity|sparse (?:neural )?networks?|sparse training",
+    "snn": r"spiking",
+    "scaling-laws": r"scaling laws?",
+    "state-space-models": r"state[- ]space models?|\bmamba\b|linear attention",
+}
+
+
+@dataclass(frozen=True)
+class Paper:
+    record: Record
+    venue: str
+    keywords: tuple[str, ...]  # lower-cased, stripped
+
+    @property
+    def keyword_text(self) -> str:
+        return ";".join(self.keywords)
+
+
+def load_papers(path: Path) -> list[Paper]:
+    """The judged papers of the corpus: those with a title, an abstract and keywords."""
+    papers = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            item = json.loads(line)
+            keywords = tuple(
+                k.strip().lower() for k in str(item.get("keywords") or "").split(";") if k.strip()
+            )
+            if not keywords or not item.get("title") or not item.get("abstract"):
+                continue
+            record = Record.create(item["title"], item["abstract"]).with_changes(id=str(item["id"]))
+            papers.append(Paper(record, str(item.get("venue", "")), keywords))
+    return papers
+
+
+@dataclass(frozen=True)
+class TopicFigures:
+    topic: str
+    positives: int
+    recall: float
+    over: float  # papers tagged / positives
+    naive_recall: float
+    naive_over: float
+
+
+def tag_figures(papers: list[Paper]) -> list[TopicFigures]:
+    tagged = Tagger(default_taxonomy()).tag([p.record for p in papers])
+    figures = []
+    for topic, pattern in KEYWORD_PATTERNS.items():
+        judge = re.compile(pattern)
+        positive = [bool(judge.search(p.keyword_text)) for p in papers]
+        count = sum(positive)
+        if not count:
+            continue
+        ours = [topic in r.tags for r in tagged]
+        naive = [
+            bool(judge.search(f"{p.record.title} {p.record.abstract}".lower())) for p in papers
+        ]
+        figures.append(
+            TopicFigures(
+                topic,
+                count,
+                sum(o and y for o, y in zip(ours, positive, strict=True)) / count,
+                sum(ours) / count,
+                sum(n and y for n, y in zip(naive, positive, strict=True)) / count,
+                sum(naive) / count,
+            )
+        )
+    return figures
+
+
+def queries_of(papers: list[Paper], min_papers: int, limit: int) -> list[tuple[str, set[str]]]:
+    """Frequent author keywords, each with the papers it is relevant to."""
+    counts = Counter(k for p in papers for k in set(p.keywords))
+    chosen = [k for k, n in counts.most_common() if n >= min_papers and re.search(r"\w", k)]
+    queries = []
+    for query in chosen[:limit]:
+        whole = re.compile(rf"(?<!\w){re.escape(query)}(?!\w)")
+        relevant = {p.record.id for p in papers if any(whole.search(k) for k in p.keywords)}
+        queries.append((query, relevant))
+    return queries
+
+
+def search_figures(papers: list[Paper], queries: list[tuple[str, set[str]]]) -> tuple[float, float]:
+    records = Tagger(default_taxonomy()).tag([p.record for p in papers])
+    ours, fts5 = papertriage_ranker(records), fts5_ranker(records)
+    scores: tuple[list[float], list[float]] = ([], [])
+    for query, relevant in queries:
+        grades = dict.fromkeys(relevant, 1)
+        scores[0].append(ndcg(ours(query), grades))
+        scores[1].append(ndcg(fts5(query), grades))
+    return statistics.fmean(scores[0]), statistics.fmean(scores[1])
+
+
+def report_split(name: str, papers: list[Paper], args: argparse.Namespace) -> list[str]:
+    lines = [f"## {name} split: {len(papers)} papers ({', '.join(SPLITS[name])})", ""]
+    figures = tag_figures(papers)
+    lines.append("topic                  positives  recall  tagged/pos  naive recall  naive t/p")
+    for f in figures:
+        lines.append(
+            f"{f.topic:<22} {f.positives:>9}  {f.recall:>6.2f}  {f.over:>10.2f}"
+            f"  {f.naive_recall:>12.2f}  {f.naive_over:>9.2f}"
+        )
+    counted = [f for f in figures if f.positives >= args.min_positives]
+    if counted:
+        mean = statistics.fmean(f.recall for f in counted)
+        naive = statistics.fmean(f.naive_recall for f in counted)
+        worst = max(f.over for f in counted)
+        passed = mean >= RECALL_TARGET and worst <= OVER_TAGGING_LIMIT
+        lines.append(
+            f"mean recall over {len(counted)} topics with >= {args.min_positives} positives: "
+            f"{mean:.3f} (naive {naive:.3f}); most tagged/positives {worst:.2f}; target recall "
+            f">= {RECALL_TARGET}, tagged/pos <= {OVER_TAGGING_LIMIT:g}: {verdict(passed)}"
+        )
+    queries = queries_of(papers, args.min_papers, args.queries)
+    if queries:
+        ours, fts5 = search_figures(papers, queries)
+        lines.append(
+            f"search, {len(queries)} keyword queries: nDCG@10 papertriage {ours:.3f}, FTS5 "
+            f"{fts5:.3f} ({ours - fts5:+.3f}; target >= +{NDCG_MARGIN:.2f}): "
+            f"{verdict(ours - fts5 >= NDCG_MARGIN)}"
+        )
+    return [*lines, ""]
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=SHARED_CORPUS, help="the JSON Lines")
+    parser.add_argument("--min-papers", type=int, default=5, help="papers a query keyword needs")
+    parser.add_argument("--queries", type=int, default=100, help="queries per split, at most")
+    parser.add_argument(
+        "--min-positives", type=int, default=MIN_POSITIVES, help="positives a counted topic needs"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    if not args.corpus.is_file():
+        print(f"unseen: error: no corpus at {args.corpus} (give --corpus PATH)", file=sys.stderr)
+        return 2
+    papers = load_papers(args.corpus)
+    lines = [f"papertriage on unseen text: {args.corpus.name}, {len(papers)} judged papers", ""]
+    for name, venues in SPLITS.items():
+        split = [p for p in papers if p.venue in venues]
+        if not split:
+            print(f"unseen: error: no judged paper from {', '.join(venues)}", file=sys.stderr)
+            return 2
+        lines += report_split(name, split, args)
+    print("\n".join(lines) + f"total time: {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

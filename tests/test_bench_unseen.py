@@ -1,0 +1,60 @@
+"""bench/unseen.py runs on a tiny venue corpus, and judges papers by their authors' keywords."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, run_bench
+
+pytestmark = pytest.mark.slow  # a benchmark script in a subprocess
+
+# Two papers a venue, in each split's venues: their keywords decide what they are about.
+PAPERS = [
+    ("Pruning Filters for Efficient ConvNets", "We prune filters of a network.", "pruning"),
+    ("Graph Convolutional Networks at Scale", "Message passing over graphs.", "graph neural"),
+]
+
+
+def corpus(path: Path) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        for venue in ("iclr2017", "colm2024", "iclr2018", "colm2025"):
+            for number, (title, abstract, keywords) in enumerate(PAPERS):
+                item = {"venue": venue, "id": f"{venue}-{number}", "title": title}
+                item |= {"abstract": abstract, "keywords": f"{keywords}; deep learning"}
+                out.write(json.dumps(item) + "\n")
+            unjudged = {"venue": venue, "id": f"{venue}-x", "title": "No Keywords", "abstract": "."}
+            out.write(json.dumps(unjudged) + "\n")
+    return path
+
+
+def test_unseen_bench_reports_both_splits_beside_its_baselines(tmp_path: Path) -> None:
+    done = run_bench(
+        "unseen.py", "--corpus", str(corpus(tmp_path / "c.jsonl")), "--min-papers", "2"
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "8 judged papers" in out  # the papers without keywords are left out
+    assert "## tune split: 4 papers" in out and "## report split: 4 papers" in out
+    assert "naive recall" in out and "FTS5" in out and "nDCG@10" in out
+    assert "search, 3 keyword queries" in out  # pruning, graph neural, deep learning
+
+
+def test_keywords_decide_the_positives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    import unseen
+
+    papers = unseen.load_papers(corpus(tmp_path / "c.jsonl"))
+    by_topic = {f.topic: f for f in unseen.tag_figures(papers)}
+    assert by_topic["pruning"].positives == 4 and by_topic["gnn"].positives == 4
+    assert by_topic["pruning"].naive_recall == 1.0  # "prune" is in the text too
+    queries = dict(unseen.queries_of(papers, 2, 10))
+    assert queries["deep learning"] == {p.record.id for p in papers}
+    assert len(queries["pruning"]) == 4
+
+
+def test_a_missing_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    done = run_bench("unseen.py", "--corpus", str(tmp_path / "none.jsonl"))
+    assert done.returncode == 2 and "no corpus at" in done.stderr and not done.stdout
