@@ -154,20 +154,40 @@ def mark(
     star: Annotated[
         bool | None, typer.Option("--star/--unstar", help="Star or unstar.", show_default=False)
     ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="A topic that fits (kept over re-tagging); repeatable."),
+    ] = None,
+    untag: Annotated[
+        list[str] | None,
+        typer.Option("--untag", help="A topic that does not fit; repeatable."),
+    ] = None,
+    topics: TopicsOpt = None,
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Set the reading status of papers, or star them.
+    """Set the reading status of papers, star them, or correct their tags.
 
-    Example: papertriage mark 3ffe60e3 --status to-read --star
+    Example: papertriage mark 3ffe60e3 --status to-read --star --tag moe --untag llm
     """
     env = Env.detect(quiet=quiet)
     messages = Messages(env)
-    if status is None and star is None:
-        raise UsageError("nothing to mark", hint="give --status STATUS and/or --star")
+    tag, untag = tag or [], untag or []
+    if status is None and star is None and not tag and not untag:
+        raise UsageError(
+            "nothing to mark", hint="give --status STATUS, --star, --tag TOPIC or --untag TOPIC"
+        )
+    both = sorted(set(tag) & set(untag))
+    if both:
+        raise UsageError(f"{both[0]!r} is given to --tag and to --untag", hint="keep one of them")
+    if tag or untag:
+        check_tags(load_topics(topics, env), [*tag, *untag])
     library = open_library(env, db)
     ids = [library.resolve(paper) for paper in papers]
-    library.mark(ids, status=status.value if status else None, starred=star)
+    if status is not None or star is not None:
+        library.mark(ids, status=status.value if status else None, starred=star)
+    if tag or untag:
+        library.correct(ids, tag=tag, untag=untag)
     messages.info(f"marked {len(ids)} paper(s)")
 
 
@@ -218,6 +238,7 @@ def show_command(
             first_seen=entry.first_seen,
             notes=[{"created": c, "text": t} for c, t in entry.notes],
             sources=[{"source": s, "position": p, "added": a} for s, p, a in entry.sources],
+            corrections=entry.corrections,
         )
         emit_objects([data], resolved, None, False, single=True)
 

@@ -216,12 +216,14 @@ def explanation(record: Record) -> Group:
         )
         if "tfidf" in detail:
             evidence += ("; " if evidence else "") + f"tf-idf similarity {detail['tfidf']:.2f}"
+        said = detail.get("set_by") == "you"
         parts.append(
             Text.assemble(
                 "   ",
                 (f"#{tag}", "magenta bold"),
-                f"  score {detail.get('score', 0):g}: ",
-                evidence,
+                ("  set by you" if said else f"  score {detail.get('score', 0):g}", ""),
+                (f"; the tagger's evidence: {evidence}" if said and evidence else ""),
+                ("" if said else f": {evidence}"),
             )
         )
     if matched and record.abstract:
@@ -251,6 +253,10 @@ def entry_view(entry: Any) -> Group:
     if record.authors:
         parts.append(Text(", ".join(record.authors), style="italic"))
     parts.append(explanation(record))
+    removed = [topic for topic, fits in entry.corrections.items() if not fits]
+    if removed:
+        removed_tags = " ".join(f"#{topic}" for topic in removed)
+        parts.append(Text.assemble(("removed by you ", "dim"), (removed_tags, "magenta")))
     for created, text in entry.notes:
         parts.append(Text.assemble(("note ", "bold"), (created + "  ", "dim"), text))
     for source, position, added in entry.sources:
@@ -317,3 +323,15 @@ def screen_card(record: Record, favoured: Sequence[str], progress: Any, ranker: 
         parts.append(Text(record.url, style="blue"))
     parts.append(Text(HELP, style="dim"))
     return Group(*parts)
+
+
+def contradictions_table(rows: list[dict[str, Any]]) -> Table:
+    """Rules the reader's corrections contradict: what to change in the topics file."""
+    table = Table(header_style="bold")
+    for name in ("papers", "topic", "rule", "what fired"):
+        table.add_column(name, justify="right" if name == "papers" else "left")
+    for row in rows:
+        what = row["text"] or ("(no rule reached them)" if row["rule"] == "missed" else "")
+        rule = "tagged by you, missed" if row["rule"] == "missed" else row["rule"]
+        table.add_row(str(row["papers"]), f"#{row['topic']}", rule, what)
+    return table

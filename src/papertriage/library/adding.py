@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from papertriage.library.corrections import Corrections, corrected, corrections
 from papertriage.library.segments import SEGMENT_PAPERS, merge_segments, write_segment
 from papertriage.library.sql import (
     bump_version,
@@ -54,6 +55,7 @@ class Adding:
         self.progress: Callable[[int], None] | None = None
         self.segment: SegmentBuilder | None = None  # postings not stored yet
         self.prefetched: dict[str, tuple[int, Record]] = {}  # stored papers read ahead
+        self.corrections: Corrections = {}  # the reader's tags, laid over a changed paper's
 
     @classmethod
     def start(cls, db: Database, when: str, progress: Callable[[int], None] | None) -> Adding:
@@ -67,6 +69,7 @@ class Adding:
             adding.next_doc = max(adding.next_doc, doc + 1)
         adding.first_new_doc = adding.next_doc  # papers numbered from here are new in this add
         adding.topics = index_topics(db)
+        adding.corrections = corrections(db)
         return adding
 
     def finish(self, taxonomy_hash: str | None) -> None:
@@ -160,6 +163,7 @@ class Adding:
                 paper_id = match
                 doc, before = changed.get(paper_id) or self._stored(paper_id)
                 merged = combine(before, record).with_changes(id=before.id)  # ids never change
+                merged = corrected(merged, self.corrections.get(paper_id, {}))
                 if merged != before:
                     merged_title = normalize_title(merged.title)
                     if paper_id in inserts:  # new in this very batch: not in the table yet

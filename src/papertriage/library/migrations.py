@@ -121,3 +121,14 @@ def m004_screening(db: Database) -> None:
         "CREATE TABLE screening (paper_id TEXT PRIMARY KEY REFERENCES papers (id), "
         "answer TEXT NOT NULL, answered TEXT NOT NULL)"
     )
+
+
+@migration
+def m005_corrections(db: Database) -> None:
+    # Tags the reader corrected (`mark --tag/--untag`): a topic that does (fits 1) or does not
+    # (fits 0) apply to a paper, laid over the tagger's tags whenever they are stored.
+    db.execute(
+        "CREATE TABLE corrections (paper_id TEXT NOT NULL REFERENCES papers (id), "
+        "topic TEXT NOT NULL, fits INTEGER NOT NULL, corrected TEXT NOT NULL, "
+        "PRIMARY KEY (paper_id, topic))"
+    )

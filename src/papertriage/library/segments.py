@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from papertriage.library.sql import set_meta, stored_record, transaction, version
+from papertriage.library.sql import index_topics, set_meta, stored_record, transaction, version
 
 if TYPE_CHECKING:
     from papertriage.library.index import Segment
@@ -82,6 +82,35 @@ def retag_segments(db: Database, tags_by_id: dict[str, tuple[str, ...]]) -> None
             (bits.tobytes(), bits.shape[1], segment),
         )
     set_meta(db, "index_topics", json.dumps(topics))
+
+
+def retag_papers(db: Database, tags_by_doc: dict[int, tuple[str, ...]]) -> bool:
+    """Rewrite the topic bits of a few papers (by number) in the segments holding them; False,
+    and nothing rewritten, when a tag has no bit yet (then the index must be rebuilt)."""
+    import numpy as np
+
+    from papertriage.library.index import DOC_TYPE
+
+    position = {topic: i for i, topic in enumerate(index_topics(db))}
+    if any(tag not in position for tags in tags_by_doc.values() for tag in tags):
+        return False
+    wanted = np.array(sorted(tags_by_doc), dtype=DOC_TYPE)
+    rows = db.execute("SELECT id, docs, tags, width FROM segments").fetchall()
+    for segment, docs_bytes, tags_bytes, width in rows:
+        docs = np.frombuffer(docs_bytes, DOC_TYPE)
+        places = np.nonzero(np.isin(docs, wanted))[0]
+        if not len(places):
+            continue
+        packed = np.frombuffer(tags_bytes, np.uint8).reshape(len(docs), width)
+        bits = np.unpackbits(packed, axis=1)
+        for place in places:
+            bits[place] = 0
+            bits[place, [position[tag] for tag in tags_by_doc[int(docs[place])]]] = 1
+        db.execute(
+            "UPDATE segments SET tags = ? WHERE id = ?",
+            (np.packbits(bits, axis=1).tobytes(), segment),
+        )
+    return True
 
 
 def reindex(db: Database, progress: Callable[[int], None] | None = None) -> None:

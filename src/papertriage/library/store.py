@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from papertriage.errors import InputError, UsageError
-from papertriage.library import answers, reading, segments
+from papertriage.library import answers, corrections, reading, segments
 from papertriage.library.adding import Adding, AddResult
 from papertriage.library.answers import ScreenState, check_answer
 from papertriage.library.migrations import MIGRATIONS, migrate, schema_version
@@ -71,6 +71,7 @@ class Entry:
     starred: bool
     sources: list[tuple[str, int, str]] = field(default_factory=list)  # (source, position, added)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (created, text)
+    corrections: dict[str, bool] = field(default_factory=dict)  # topic -> fits, as the reader said
 
 
 class Library:
@@ -255,7 +256,8 @@ class Library:
                 "SELECT created, text FROM notes WHERE paper_id = ? ORDER BY rowid", (paper_id,)
             )
         ]
-        return Entry(stored_record(row[0]), row[1], row[2], bool(row[3]), sources, notes)
+        said = corrections.corrections(db, [paper_id]).get(paper_id, {})
+        return Entry(stored_record(row[0]), row[1], row[2], bool(row[3]), sources, notes, said)
 
     def taxonomy_hash(self) -> str | None:
         """The content hash of the taxonomy the stored tags come from."""
@@ -265,6 +267,8 @@ class Library:
         """Store new tags for papers already in the library (one transaction); the count."""
         db = self.connect()
         with transaction(db):
+            known = corrections.corrections(db)  # the reader's word outlives every re-tagging
+            records = [corrections.corrected(r, known.get(r.id, {})) for r in records]
             db.executemany(
                 "UPDATE papers SET record = ? WHERE id = ?",
                 ((record_json(record), record.id) for record in records),
@@ -390,6 +394,17 @@ class Library:
     ) -> int:
         check_status(status)
         return reading.mark(self.connect(), paper_ids, status, starred)
+
+    def correct(
+        self, paper_ids: Iterable[str], *, tag: Iterable[str] = (), untag: Iterable[str] = ()
+    ) -> dict[str, Record]:
+        """Say that topics do (`tag`) or do not (`untag`) fit papers; kept over every later
+        tagging (papertriage.library.corrections). The papers as now stored."""
+        return corrections.correct(self.connect(), paper_ids, tag, untag)
+
+    def corrections(self) -> dict[str, dict[str, bool]]:
+        """paper id -> topic -> whether it fits, as the reader said."""
+        return corrections.corrections(self.connect()) if self.exists() else {}
 
     def restore_state(self, states: Mapping[str, tuple[str | None, bool, Sequence[str]]]) -> None:
         """Status, star and notes for papers (ReadingStates, or such tuples from an export), in
