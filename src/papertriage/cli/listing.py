@@ -28,6 +28,7 @@ from papertriage.cli.shell import (
     emit_objects,
     emit_records,
     load_topics,
+    progress_bar,
     resolve_format,
     show,
 )
@@ -39,6 +40,8 @@ from papertriage.cli.sources import (
 from papertriage.errors import UsageError
 
 if TYPE_CHECKING:
+    from papertriage.models import Record
+    from papertriage.topics.evaluate import Evaluation
     from papertriage.topics.taxonomy import Taxonomy, Topic
 
 
@@ -107,10 +110,11 @@ def topics_command(
     args: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[check FILE | show ID | LISTING...]",
+            metavar="[check [FILE] | show ID | LISTING...]",
             show_default=False,
-            help="Nothing: the taxonomy. 'check FILE': validate a topics file. "
-            "'show ID': one topic in full. Listings: papers per topic.",
+            help="Nothing: the taxonomy. 'check FILE': validate a topics file; 'check': the "
+            "rules your corrected tags contradict. 'show ID': one topic in full. Listings: "
+            "papers per topic.",
         ),
     ] = None,
     topics: TopicsOpt = None,
@@ -123,7 +127,8 @@ def topics_command(
     """Show the taxonomy, check a topics file, or count topics.
 
     Nothing: the taxonomy, with how many papers of your library have each topic. `check FILE`:
-    validate a topics file. `show ID`: one topic in full. Listings: papers per topic.
+    validate a topics file. `check`: the rules that the tags you corrected (mark --tag/--untag)
+    contradict most. `show ID`: one topic in full. Listings: papers per topic.
 
     Example: papertriage topics examples/hf-papers-listing.txt
     """
@@ -132,7 +137,7 @@ def topics_command(
     messages = Messages(env)
     resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
     if words[:1] == ["check"]:
-        _topics_check(words[1:], messages)
+        _topics_check(words[1:], topics, resolved, db, env, messages)
     elif words[:1] == ["show"]:
         if len(words) != 2:
             raise UsageError("'topics show' takes one topic id", hint="e.g. topics show moe")
@@ -188,16 +193,37 @@ def _topic_dict(topic: Topic) -> dict[str, object]:
     return asdict(topic)
 
 
-def _topics_check(paths: list[str], messages: Messages) -> None:
+def _topics_check(
+    paths: list[str], topics: str | None, fmt: str, db: str | None, env: Env, messages: Messages
+) -> None:
+    """`topics check FILE`: a topics file validated. `topics check`: the rules of the taxonomy
+    in force (--topics) that the tags corrected in the library contradict."""
+    if len(paths) > 1:
+        raise UsageError("'topics check' takes one file", hint="e.g. topics check my-topics.yaml")
+    if paths:
+        _validate_topics_file(paths[0], messages)
+        return
+    from papertriage.topics.evaluate import contradicted_rules
+
+    _, said, tagged = _judged_library(topics, db, env, "check the rules against")
+    rows = [row.to_dict() for row in contradicted_rules(tagged, said)]
+    messages.info(f"{len(rows)} rules contradicted by the tags of {len(said)} corrected papers")
+    if fmt == "table":
+        from papertriage.cli.terminal import contradictions_table
+
+        show(contradictions_table(rows))
+    else:
+        emit_objects(rows, fmt, None, False)
+
+
+def _validate_topics_file(path: str, messages: Messages) -> None:
     from papertriage.topics.taxonomy import default_taxonomy, load_taxonomy
 
-    if len(paths) != 1:
-        raise UsageError("'topics check' takes one file", hint="e.g. topics check my-topics.yaml")
-    taxonomy = load_taxonomy(paths[0])
+    taxonomy = load_taxonomy(path)
     base = set(default_taxonomy().ids)
     ids = set(taxonomy.ids)
     sys.stdout.write(
-        f"{paths[0]}: ok, {len(taxonomy.topics)} topics "
+        f"{path}: ok, {len(taxonomy.topics)} topics "
         f"({len(ids - base)} new, {len(base - ids)} dropped from the default)\n"
     )
     messages.info(f"taxonomy hash {taxonomy.content_hash()}")
@@ -225,32 +251,42 @@ def _topic_counts(
         emit_objects([{"topic": t, "papers": n} for t, n in counts], fmt, None, False)
 
 
+_LabelsArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="YAML or JSON mapping title or id to topic ids (or, with --simulate, to "
+        "true/false); not with --library.",
+        show_default=False,
+    ),
+]
+_SimulateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--simulate",
+        help="Replay screening with the learned ranker and report recall, WSS@95 and the "
+        "average time to discovery against random order.",
+    ),
+]
+_RelevantOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--relevant",
+        show_default=False,
+        help="With --simulate and topic labels: the topic that counts as relevant.",
+    ),
+]
+
+
 @command("eval")
 def eval_command(
-    labels: Annotated[
-        str,
-        typer.Argument(
-            help="YAML or JSON mapping title or id to topic ids (or, with --simulate, to "
-            "true/false)."
-        ),
-    ],
+    labels: _LabelsArg = None,
     files: FilesArg = None,
-    simulate: Annotated[
-        bool,
-        typer.Option(
-            "--simulate",
-            help="Replay screening with the learned ranker and report recall, WSS@95 and the "
-            "average time to discovery against random order.",
-        ),
+    library: Annotated[
+        bool, typer.Option("--library", help="Judge the tagger by the tags you corrected.")
     ] = False,
-    relevant: Annotated[
-        str | None,
-        typer.Option(
-            "--relevant",
-            show_default=False,
-            help="With --simulate and topic labels: the topic that counts as relevant.",
-        ),
-    ] = None,
+    db: DbOpt = None,
+    simulate: _SimulateOpt = False,
+    relevant: _RelevantOpt = None,
     prior: Annotated[
         int, typer.Option("--prior", help="With --simulate: relevant papers known at the start.")
     ] = 1,
@@ -292,6 +328,11 @@ def eval_command(
     Example: papertriage eval tests/data/hf-labels.yaml examples/hf-papers-listing.txt
     """
     env = Env.detect(quiet=quiet)
+    if library:
+        _evaluate_corrections(labels, files or simulate, topics, fmt, json_flag, db, env)
+        return
+    if labels is None:
+        raise UsageError("eval needs a labels file", hint="or --library for your corrections")
     if simulate:
         from papertriage.cli.learning import run_simulation
 
@@ -337,6 +378,10 @@ def _evaluate_tags(
         messages.warning(
             f"{len(evaluation.unmatched_labels)} labelled papers are not in the listing"
         )
+    _show_evaluation(evaluation, resolved)
+
+
+def _show_evaluation(evaluation: Evaluation, resolved: str) -> None:
     if resolved == "table":
         from papertriage.cli.terminal import evaluation_table
 
@@ -349,3 +394,48 @@ def _evaluate_tags(
             False,
             single=True,
         )
+
+
+def _evaluate_corrections(
+    labels: str | None,
+    other: object,
+    topics: str | None,
+    fmt: OutputFormat,
+    json_flag: bool,
+    db: str | None,
+    env: Env,
+) -> None:
+    """`eval --library`: the tagger's own tags of the library against the reader's corrections
+    (`other`: listings or --simulate, which do not go with it)."""
+    if labels is not None or other:
+        raise UsageError(
+            "--library judges by your corrections: no labels, listings or --simulate",
+            hint="papertriage eval --library",
+        )
+    from papertriage.topics.evaluate import evaluate_corrections
+
+    resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
+    taxonomy, said, tagged = _judged_library(topics, db, env, "judge by")
+    _show_evaluation(evaluate_corrections(tagged, said, taxonomy.ids), resolved)
+
+
+def _judged_library(
+    topics: str | None, db: str | None, env: Env, doing: str
+) -> tuple[Taxonomy, dict[str, dict[str, bool]], list[Record]]:
+    """The taxonomy in force, the library's corrections and its papers as that taxonomy tags
+    them, all of them afresh (as `retag` would, nothing stored): each paper's TF-IDF sees the
+    same company as when it was added. No corrections is a usage error."""
+    from papertriage.topics.tagger import Tagger
+
+    taxonomy = load_topics(topics, env)
+    library = open_library(env, db)
+    said = library.corrections()
+    if not said:
+        raise UsageError(
+            f"the library has no corrected tags to {doing}",
+            hint="correct some with `papertriage mark ID --tag TOPIC --untag TOPIC`",
+        )
+    records = library.records()
+    Messages(env).info(f"tagging {len(records)} library papers; {len(said)} corrected")
+    with progress_bar(env, len(records), "tagging") as advance:
+        return taxonomy, said, Tagger(taxonomy).tag(records, progress=advance)

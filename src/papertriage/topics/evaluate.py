@@ -182,3 +182,71 @@ def evaluate(
                 misses.setdefault(topic, []).append(record.title)
         scores.append(TopicScore(topic, tp, fp, fn))
     return Evaluation(scores, len(pairs), unmatched, false_positives, misses)
+
+
+def evaluate_corrections(
+    records: Sequence[Record], said: Mapping[str, Mapping[str, bool]], topic_ids: Sequence[str]
+) -> Evaluation:
+    """Score the tagger's tags (`records` as it tagged them) against a reader's corrections:
+    paper id -> topic -> whether it fits. Only what the reader said counts: a topic they set
+    that the tagger missed is a miss, one they removed that the tagger gave is a false
+    positive; topics they said nothing about are not judged."""
+    by_id = {record.id: record for record in records}
+    unmatched = sorted(paper_id for paper_id in said if paper_id not in by_id)
+    scores = []
+    false_positives: dict[str, list[str]] = {}
+    misses: dict[str, list[str]] = {}
+    for topic in topic_ids:
+        tp = fp = fn = 0
+        for paper_id, fits in said.items():
+            if topic not in fits or paper_id not in by_id:
+                continue
+            record = by_id[paper_id]
+            predicted = topic in record.tags
+            if predicted and fits[topic]:
+                tp += 1
+            elif predicted:
+                fp += 1
+                false_positives.setdefault(topic, []).append(record.title)
+            elif fits[topic]:
+                fn += 1
+                misses.setdefault(topic, []).append(record.title)
+        scores.append(TopicScore(topic, tp, fp, fn))
+    judged = sum(1 for paper_id in said if paper_id in by_id)
+    return Evaluation(scores, judged, unmatched, false_positives, misses)
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """A rule of a topic that fired on papers the reader untagged from it (or, with rule
+    "missed", the papers they tagged with it that no rule reached)."""
+
+    topic: str
+    rule: str  # "phrase", "related", "regex", "tfidf" or "missed"
+    text: str  # the words matched ("" for tfidf and missed)
+    papers: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"topic": self.topic, "rule": self.rule, "text": self.text, "papers": self.papers}
+
+
+def contradicted_rules(
+    records: Sequence[Record], said: Mapping[str, Mapping[str, bool]]
+) -> list[Contradiction]:
+    """The rules the reader's corrections contradict, most contradicted first: what to fix in
+    the taxonomy. `records` as the tagger tagged them."""
+    fired: dict[tuple[str, str, str], set[str]] = {}
+    for record in records:
+        for topic, fits in said.get(record.id, {}).items():
+            tagged = topic in record.tags
+            if fits and not tagged:
+                fired.setdefault((topic, "missed", ""), set()).add(record.id)
+            elif tagged and not fits:
+                detail = (record.tag_details or {}).get(topic, {})
+                for match in detail.get("matches", []):
+                    key = (topic, match["rule"], match["text"].lower())
+                    fired.setdefault(key, set()).add(record.id)
+                if "tfidf" in detail:
+                    fired.setdefault((topic, "tfidf", ""), set()).add(record.id)
+    rows = [Contradiction(t, rule, text, len(ids)) for (t, rule, text), ids in fired.items()]
+    return sorted(rows, key=lambda row: (-row.papers, row.topic, row.rule, row.text))

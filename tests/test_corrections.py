@@ -1,0 +1,145 @@
+"""Tags a reader corrects (`mark --tag/--untag`) are kept over every re-tagging, shown as set by
+them, and judge the tagger (`eval --library`, `topics check`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from papertriage.library.corrections import corrected
+from papertriage.models import Record
+from tests.helpers import GOLDEN, run
+
+LISTING = GOLDEN / "hf-page.txt"  # four papers: moe, pruning, gnn, and one untagged
+ROUTING, PRUNING = "d61c0d8b887a", "1badebb37639"
+
+
+@pytest.fixture
+def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "lib.sqlite3"
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(path))
+    assert run("add", str(LISTING), "-q")[0] == 0
+    return path
+
+
+def exported(*topics: str) -> dict[str, dict]:
+    code, out, _ = run("export", "--format", "jsonl", "-q", *topics)
+    assert code == 0
+    return {item["id"]: item for item in map(json.loads, out.splitlines())}
+
+
+def ids_tagged(topic: str) -> set[str]:
+    code, out, _ = run("filter", "--tag", topic, "-q")
+    assert code in (0, 1)
+    return {json.loads(line)["id"] for line in out.splitlines()}
+
+
+def test_a_correction_is_stored_shown_and_exported(library: Path) -> None:
+    assert exported()[ROUTING]["tags"] == ["moe"]
+    code, _, err = run("mark", ROUTING, "--tag", "sparsity", "--untag", "moe")
+    assert code == 0 and "marked 1 paper" in err
+    paper = exported()[ROUTING]
+    assert paper["tags"] == ["sparsity"]  # the reader's topic first, the removed one gone
+    assert paper["tag_details"]["sparsity"]["set_by"] == "you"
+    assert "moe" not in paper["tag_details"]
+    shown = json.loads(run("show", ROUTING, "--format", "json")[1])
+    assert shown["corrections"] == {"moe": False, "sparsity": True}
+    # The search index's topic bits follow at once.
+    assert ROUTING in ids_tagged("sparsity") and ROUTING not in ids_tagged("moe")
+
+
+def test_corrections_outlive_retagging_a_new_taxonomy_and_adding_again(
+    library: Path, tmp_path: Path
+) -> None:
+    run("mark", ROUTING, "--tag", "sparsity", "--untag", "moe")
+    run("mark", PRUNING, "--tag", "gnn")
+    expected = {ROUTING: ["sparsity"], PRUNING: ["gnn", "pruning"]}
+    assert run("retag", "-q")[0] == 0
+    assert {pid: exported()[pid]["tags"] for pid in expected} == expected
+    # A taxonomy that drops pruning and gnn re-tags the library: the reader's gnn stays.
+    topics = tmp_path / "t.yaml"
+    topics.write_text("drop: [pruning, gnn]\n")
+    code, _, err = run("filter", "--tag", "moe", "--topics", str(topics))
+    assert "re-tagging 4 papers" in err
+    assert exported("--topics", str(topics))[PRUNING]["tags"] == ["gnn"]
+    assert run("retag", "-q")[0] == 0  # back to the default taxonomy
+    # The same listing added again, and a richer record of the paper: still corrected.
+    assert run("add", str(LISTING), "-q")[0] == 0
+    richer = tmp_path / "richer.jsonl"
+    paper = exported()[ROUTING] | {"url": "https://example.org/routing", "tags": []}
+    richer.write_text(json.dumps(paper) + "\n")
+    code, _, err = run("add", str(richer))
+    assert code == 0 and "1 updated" in err
+    assert exported()[ROUTING]["url"] == "https://example.org/routing"
+    assert {pid: exported()[pid]["tags"] for pid in expected} == expected
+
+
+def test_a_topic_the_index_had_no_bit_for_is_found_after_a_reindex(library: Path) -> None:
+    assert ids_tagged("snn") == set()
+    run("mark", PRUNING, "--tag", "snn")
+    assert ids_tagged("snn") == {PRUNING}
+    code, out, _ = run("search", "tag:snn", "-q", "--format", "jsonl")
+    assert code == 0 and [json.loads(line)["id"] for line in out.splitlines()] == [PRUNING]
+
+
+def test_eval_library_judges_the_tagger_by_the_corrections(library: Path) -> None:
+    run("mark", ROUTING, "--tag", "sparsity", "--untag", "moe")
+    run("mark", PRUNING, "--tag", "pruning")  # the tagger agrees
+    code, out, err = run("eval", "--library", "--format", "json")
+    assert code == 0 and "2 corrected" in err
+    result = json.loads(out)
+    assert result["papers"] == 2
+    assert result["topics"]["moe"]["false_positives"] == 1  # the tagger says moe; you said not
+    assert result["topics"]["sparsity"]["false_negatives"] == 1
+    assert result["topics"]["pruning"]["true_positives"] == 1
+    assert result["topics"]["gnn"]["support"] == 0  # nothing said about gnn: not judged
+
+
+def test_topics_check_lists_the_rules_the_corrections_contradict(library: Path) -> None:
+    run("mark", ROUTING, "--untag", "moe", "--tag", "sparsity")
+    code, out, err = run("topics", "check", "--format", "jsonl")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert {row["topic"] for row in rows} == {"moe", "sparsity"}
+    assert {"topic": "sparsity", "rule": "missed", "text": "", "papers": 1} in rows
+    fired = [row for row in rows if row["topic"] == "moe"]
+    assert fired and all(row["papers"] == 1 for row in fired)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tag", "moee"], "unknown topic 'moee'"),
+        (["--tag", "moe", "--untag", "moe"], "'moe' is given to --tag and to --untag"),
+        ([], "nothing to mark"),
+    ],
+)
+def test_bad_corrections_are_usage_errors_that_change_nothing(
+    library: Path, args: list[str], message: str
+) -> None:
+    before = exported()
+    code, out, err = run("mark", ROUTING, *args)
+    assert code == 2 and message in err and not out
+    assert exported() == before
+
+
+def test_without_corrections_eval_library_and_topics_check_say_what_to_do(library: Path) -> None:
+    code, _, err = run("eval", "--library")
+    assert code == 2 and "no corrected tags" in err and "mark ID --tag" in err
+    code, _, err = run("topics", "check")
+    assert code == 2 and "no corrected tags" in err
+
+
+def test_corrected_lays_the_readers_word_over_the_taggers() -> None:
+    record = Record.create("T", "A").with_changes(
+        tags=("moe", "llm"), tag_details={"moe": {"score": 5.0}, "llm": {"score": 4.0}}
+    )
+    changed = corrected(record, {"llm": True, "moe": False, "gnn": True})
+    assert changed.tags == ("llm", "gnn")
+    assert changed.tag_details == {
+        "llm": {"score": 4.0, "set_by": "you"},
+        "gnn": {"set_by": "you"},
+    }
+    assert corrected(record, {}) is record
