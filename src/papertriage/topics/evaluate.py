@@ -190,13 +190,14 @@ def evaluate_corrections(
     """Score the tagger's tags (`records` as it tagged them) against a reader's corrections:
     paper id -> topic -> whether it fits. Only what the reader said counts: a topic they set
     that the tagger missed is a miss, one they removed that the tagger gave is a false
-    positive; topics they said nothing about are not judged."""
+    positive; topics they said nothing about are not judged, nor listed."""
     by_id = {record.id: record for record in records}
     unmatched = sorted(paper_id for paper_id in said if paper_id not in by_id)
     scores = []
     false_positives: dict[str, list[str]] = {}
     misses: dict[str, list[str]] = {}
-    for topic in topic_ids:
+    judged = {topic for fits in said.values() for topic in fits}
+    for topic in [t for t in topic_ids if t in judged]:
         tp = fp = fn = 0
         for paper_id, fits in said.items():
             if topic not in fits or paper_id not in by_id:
@@ -212,8 +213,8 @@ def evaluate_corrections(
                 fn += 1
                 misses.setdefault(topic, []).append(record.title)
         scores.append(TopicScore(topic, tp, fp, fn))
-    judged = sum(1 for paper_id in said if paper_id in by_id)
-    return Evaluation(scores, judged, unmatched, false_positives, misses)
+    papers = sum(1 for paper_id in said if paper_id in by_id)
+    return Evaluation(scores, papers, unmatched, false_positives, misses)
 
 
 @dataclass(frozen=True)
