@@ -12,6 +12,7 @@ class ExitCode(IntEnum):
     NO_RESULTS = 1  # a search or filter matched nothing, like grep
     INPUT = 2  # bad usage or bad input: missing file, unknown format, invalid taxonomy, ...
     OUTPUT = 3  # the output (a file or stdout) could not be written: exists, permission, disk full
+    NETWORK = 4  # a service could not be reached or did not answer usefully (fetch)
     INTERRUPTED = 130  # Ctrl-C (SIGINT)
     TERMINATED = 143  # SIGTERM (`kill PID`): 128 + 15, as a shell reports a process it ended
 
