@@ -26,7 +26,17 @@ def modules() -> dict[str, set[str]]:
 
 # Bottom to top: each layer may import the layers below it and itself, never one above. The
 # foundation is the package's own top-level modules; every other layer is a subpackage.
-LAYERS = ["foundation", "output", "listings", "topics", "search", "library", "learn", "cli"]
+LAYERS = [
+    "foundation",
+    "output",
+    "listings",
+    "fetch",
+    "topics",
+    "search",
+    "library",
+    "learn",
+    "cli",
+]
 ENTRY_POINTS = {"__init__.py", "__main__.py"}  # lazy exports and `python -m papertriage`
 
 

@@ -23,6 +23,7 @@ COMMAND_MODULES = {
     "filter": "finding",
     "rank": "finding",
     "similar": "finding",  # finding papers
+    "fetch": "fetching",  # getting them from the services
     "screen": "learning",
     "add": "library",
     "mark": "library",

@@ -1,0 +1,149 @@
+"""The fetch command: today's papers from arXiv (its API or RSS) or Hugging Face, as records."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from papertriage.cli.shell import (
+    Env,
+    ForceOpt,
+    FormatOpt,
+    JsonOpt,
+    Messages,
+    OutputFormat,
+    OutputOpt,
+    QuietOpt,
+    command,
+    emit_records,
+    resolve_format,
+)
+from papertriage.cli.sources import report_parse
+from papertriage.errors import UsageError
+
+if TYPE_CHECKING:
+    from papertriage.fetch.sources import Endpoints
+
+
+class Source(StrEnum):
+    arxiv = "arxiv"
+    arxiv_rss = "arxiv-rss"
+    hf = "hf"
+
+
+@command()
+def fetch(
+    source: Annotated[Source, typer.Argument(help="arxiv (the API), arxiv-rss or hf.")],
+    categories: Annotated[
+        list[str] | None,
+        typer.Argument(help="arxiv-rss: the categories, e.g. cs.LG cs.CL.", show_default=False),
+    ] = None,
+    category: Annotated[
+        list[str] | None, typer.Option("--category", help="arxiv: a category; repeatable.")
+    ] = None,
+    query: Annotated[str | None, typer.Option("--query", help="arxiv: words to search.")] = None,
+    paper_id: Annotated[
+        list[str] | None, typer.Option("--id", help="arxiv: a paper id; repeatable.")
+    ] = None,
+    most: Annotated[int, typer.Option("--max", min=1, help="arxiv: papers at most.")] = 100,
+    date: Annotated[str | None, typer.Option("--date", help="hf: the day, YYYY-MM-DD.")] = None,
+    week: Annotated[str | None, typer.Option("--week", help="hf: the week, YYYY-Www.")] = None,
+    month: Annotated[str | None, typer.Option("--month", help="hf: the month, YYYY-MM.")] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")
+    ] = 30.0,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Ask the service even if the cache is fresh.")
+    ] = False,
+    fmt: FormatOpt = OutputFormat.auto,
+    json_flag: JsonOpt = False,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fetch papers from arXiv or Hugging Face, as `parse` gives them.
+
+    Answers are cached for ten minutes (--refresh asks again); arXiv is asked at most once
+    every 3 seconds. Exit status 4 when a service cannot be reached or answers with an error.
+
+    Example: papertriage fetch arxiv-rss cs.LG --format jsonl
+    """
+    from papertriage.fetch import sources
+    from papertriage.fetch.http import Client
+
+    env = Env.detect(quiet=quiet)
+    messages = Messages(env)
+    resolved = resolve_format(fmt, json_flag=json_flag, output=output, env=env, force=force)
+    endpoints = sources.Endpoints.from_environment(env.environ)
+    urls = _urls(
+        source,
+        categories or [],
+        category or [],
+        query,
+        paper_id or [],
+        most,
+        date,
+        week,
+        month,
+        endpoints,
+    )
+    client = Client(env.dirs.cache, timeout=timeout, refresh=refresh, delays=endpoints.delays())
+    format_name = {"arxiv": "arxiv-atom", "arxiv-rss": "arxiv-rss", "hf": "hf-api"}[source.value]
+    records = []
+    for number, (url, size) in enumerate(urls, start=1):
+        answer = client.get(url)
+        report = sources.parsed(answer.body, format_name, f"{source.value} page {number}")
+        report_parse(report, messages)
+        records.extend(report.records)
+        if size and len(report.records) < size:
+            break  # the API has no more
+    from papertriage.listings.merge import merge_duplicates
+
+    merged = merge_duplicates(records)
+    if merged.merged:
+        messages.info(f"merged {merged.merged} duplicate record(s) of the same paper")
+    cached = "; answered from the cache" if client.requests == 0 else ""
+    messages.info(f"{len(merged.records)} papers from {source.value}{cached}")
+    emit_records(merged.records, resolved, output, force, env)
+
+
+def _urls(
+    source: Source,
+    categories: list[str],
+    category: list[str],
+    query: str | None,
+    ids: list[str],
+    most: int,
+    date: str | None,
+    week: str | None,
+    month: str | None,
+    endpoints: Endpoints,
+) -> list[tuple[str, int]]:
+    """The URLs to ask, each with the results it may hold (0: one answer, no paging); every
+    check made before any request."""
+    from papertriage.fetch import sources
+
+    if source is Source.arxiv_rss:
+        return [(sources.rss_url(endpoints, sources.check_categories(categories)), 0)]
+    if categories:
+        raise UsageError(
+            f"{source.value} takes no categories as arguments",
+            hint="arxiv: --category CAT; hf: --date, --week or --month",
+        )
+    if source is Source.hf:
+        if sum(value is not None for value in (date, week, month)) > 1:
+            raise UsageError("give one of --date, --week and --month")
+        day = sources.check_date(date).isoformat() if date else None
+        spans = (
+            sources.check_week(week) if week else None,
+            sources.check_month(month) if month else None,
+        )
+        return [(sources.hf_url(endpoints, day, *spans), 0)]
+    if not (category or query or ids):
+        raise UsageError("arxiv needs --category, --query or --id", hint="e.g. --category cs.LG")
+    params = sources.api_query(
+        sources.check_categories(category) if category else [], query, sources.check_ids(ids)
+    )
+    return list(sources.api_pages(endpoints, params, most))

@@ -1,0 +1,180 @@
+"""fetch against a local server: records as parse gives them, politeness, the cache, and every
+network fault ending in one clear error (no test touches the internet)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from papertriage import __version__
+from papertriage.fetch import http
+from papertriage.listings.parse import parse_text
+from tests.helpers import DATA, run
+from tests.helpers.server import Answer, Script, free_port, serving
+
+RSS = DATA / "formats" / "arxiv_rss" / "cs-lg-ai.rss.xml"
+HF_JSON = DATA / "formats" / "json" / "hf-daily-papers.json"
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Script]:
+    with serving() as (base, script):
+        monkeypatch.setenv("PAPERTRIAGE_ARXIV_RSS", base)
+        monkeypatch.setenv("PAPERTRIAGE_ARXIV_API", f"{base}/api/query")
+        monkeypatch.setenv("PAPERTRIAGE_HF_API", f"{base}/hf")
+        monkeypatch.setenv("PAPERTRIAGE_ARXIV_DELAY", "0.3")
+        monkeypatch.setattr(http, "BACKOFF", 0.01)  # retries without the real backoff's wait
+        yield script
+
+
+def ids(out: str) -> list[str]:
+    return [json.loads(line)["id"] for line in out.splitlines()]
+
+
+def test_an_rss_fetch_gives_what_parse_gives_politely_and_once(server: Script) -> None:
+    server.answers["/rss/cs.LG+cs.AI"] = [Answer(body=RSS.read_bytes())]
+    code, out, err = run("fetch", "arxiv-rss", "cs.LG", "cs.AI", "--format", "jsonl")
+    assert code == 0, err
+    expected = parse_text(RSS.read_text(encoding="utf-8"), "arxiv-rss")
+    assert ids(out) == [r.id for r in expected] and ids(out)
+    assert server.requests[0].headers["User-Agent"].startswith(f"papertriage/{__version__}")
+    # Again within the freshness window: answered from the cache, the server not asked.
+    code, again, err = run("fetch", "arxiv-rss", "cs.LG", "cs.AI", "--format", "jsonl")
+    assert code == 0 and again == out and "answered from the cache" in err
+    assert len(server.requests) == 1
+    assert run("fetch", "arxiv-rss", "cs.LG", "cs.AI", "--refresh", "-q")[0] == 0
+    assert len(server.requests) == 2
+
+
+def test_a_stale_cache_entry_is_revalidated_with_its_etag(server: Script, tmp_path: Path) -> None:
+    body = RSS.read_bytes()
+    server.answers["/rss/cs.LG"] = [
+        Answer(body=body, headers={"ETag": '"v1"'}),
+        Answer(304, headers={"ETag": '"v1"'}),
+    ]
+    first = run("fetch", "arxiv-rss", "cs.LG", "--format", "jsonl")
+    for meta in tmp_path.rglob("http/*.json"):  # age the entry past its freshness
+        data = json.loads(meta.read_text())
+        meta.write_text(json.dumps(data | {"fetched": data["fetched"] - 3600}))
+    second = run("fetch", "arxiv-rss", "cs.LG", "--format", "jsonl")
+    assert second[:2] == first[:2] and second[0] == 0
+    assert server.requests[1].headers.get("If-None-Match") == '"v1"'
+
+
+def test_429_with_retry_after_is_waited_for_then_the_answer_used(server: Script) -> None:
+    server.answers["/rss/cs.LG"] = [
+        Answer(429, b"slow down", {"Retry-After": "1"}),
+        Answer(body=RSS.read_bytes()),
+    ]
+    code, out, err = run("fetch", "arxiv-rss", "cs.LG", "--format", "jsonl")
+    assert code == 0, err
+    assert ids(out)
+    first, second = server.requests
+    assert second.at - first.at >= 1.0
+
+
+@pytest.mark.parametrize(
+    ("answer", "args", "message"),
+    [
+        (Answer(503, b"down"), (), "HTTP 503, still after 5 attempts"),
+        (Answer(body=b"<rss/>", hang=2.0), ("--timeout", "0.5"), "no answer within 0.5 s"),
+        (Answer(body=RSS.read_bytes(), cut=True), (), "the answer was cut off"),
+        (Answer(404, b"no"), (), "HTTP 404"),
+        (Answer(body=b"<html>not a feed"), (), "rss page 1"),
+    ],
+)
+def test_a_fault_is_one_error_line_and_no_output(
+    server: Script, answer: Answer, args: tuple[str, ...], message: str
+) -> None:
+    server.answers["/rss/cs.LG"] = [answer]
+    code, out, err = run("fetch", "arxiv-rss", "cs.LG", *args)
+    assert code in (2, 4) and not out, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0]
+    if answer.status == 503:
+        assert code == 4 and len(server.requests) == 1 + http.RETRIES
+
+
+def test_nothing_listening_is_a_network_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERTRIAGE_ARXIV_RSS", f"http://127.0.0.1:{free_port()}")
+    code, out, err = run("fetch", "arxiv-rss", "cs.LG")
+    assert code == 4 and not out and "the connection was refused" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("arxiv-rss", "cs LG"),
+        ("arxiv-rss",),
+        ("hf", "--date", "2025-02-30"),
+        ("hf", "--week", "2025-W60"),
+        ("hf", "--date", "2025-02-01", "--month", "2025-02"),
+        ("arxiv",),
+        ("arxiv", "--id", "not-an-id"),
+    ],
+)
+def test_bad_arguments_are_usage_errors_before_any_request(
+    server: Script, args: tuple[str, ...]
+) -> None:
+    code, out, err = run("fetch", *args)
+    assert code == 2 and not out and err.startswith("Error:")
+    assert server.requests == []
+
+
+def atom_page(numbers: range) -> bytes:
+    entries = "".join(
+        f"<entry><id>http://arxiv.org/abs/2402.{n:05d}v1</id><title>Paper {n}</title>"
+        f"<summary>Abstract {n}.</summary><published>2024-02-01T00:00:00Z</published></entry>"
+        for n in numbers
+    )
+    return (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" '
+        'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
+        f"<title>arXiv Query</title><opensearch:totalResults>5</opensearch:totalResults>{entries}"
+        "</feed>"
+    ).encode()
+
+
+def test_the_api_is_paged_in_order_once_with_the_delay_between_pages(
+    server: Script, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERTRIAGE_ARXIV_PAGE", "2")
+    server.answers["/api/query"] = [
+        Answer(body=atom_page(range(1, 3))),
+        Answer(body=atom_page(range(3, 5))),
+        Answer(body=atom_page(range(5, 6))),
+    ]
+    code, out, err = run("fetch", "arxiv", "--category", "cs.LG", "--max", "5", "--format", "jsonl")
+    assert code == 0, err
+    titles = [json.loads(line)["title"] for line in out.splitlines()]
+    assert titles == [f"Paper {n}" for n in range(1, 6)]
+    starts = [r.path.split("start=")[1].split("&")[0] for r in server.requests]
+    assert starts == ["0", "2", "4"]
+    assert all("search_query=cat%3Acs.LG" in r.path for r in server.requests)
+    gaps = [b.at - a.at for a, b in pairwise(server.requests)]
+    assert min(gaps) >= 0.3
+
+
+def test_hf_daily_papers_of_a_day(server: Script) -> None:
+    server.answers["/hf/daily_papers"] = [Answer(body=HF_JSON.read_bytes())]
+    code, out, err = run("fetch", "hf", "--date", "2025-02-03", "--format", "jsonl")
+    assert code == 0, err
+    assert server.requests[0].path == "/hf/daily_papers?date=2025-02-03"
+    expected = parse_text(HF_JSON.read_text(encoding="utf-8"), "hf-api")
+    assert ids(out) == [r.id for r in expected] and ids(out)
+
+
+def test_the_cache_keys_by_url(server: Script) -> None:
+    server.answers["/rss/cs.LG"] = [Answer(body=RSS.read_bytes())]
+    server.answers["/rss/cs.AI"] = [Answer(body=RSS.read_bytes())]
+    run("fetch", "arxiv-rss", "cs.LG", "-q")
+    run("fetch", "arxiv-rss", "cs.AI", "-q")
+    assert [r.path for r in server.requests] == ["/rss/cs.LG", "/rss/cs.AI"]
+    started = time.monotonic()
+    run("fetch", "arxiv-rss", "cs.LG", "-q")
+    assert len(server.requests) == 2 and time.monotonic() - started < 5
