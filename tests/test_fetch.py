@@ -85,7 +85,7 @@ def test_429_with_retry_after_is_waited_for_then_the_answer_used(server: Script)
         (Answer(body=b"<rss/>", hang=2.0), ("--timeout", "0.5"), "no answer within 0.5 s"),
         (Answer(body=RSS.read_bytes(), cut=True), (), "the answer was cut off"),
         (Answer(404, b"no"), (), "HTTP 404"),
-        (Answer(body=b"<html>not a feed"), (), "rss page 1"),
+        (Answer(body=b"<html>not a feed"), (), "/rss/cs.LG:"),
     ],
 )
 def test_a_fault_is_one_error_line_and_no_output(

@@ -92,9 +92,9 @@ def fetch(
     client = Client(env.dirs.cache, timeout=timeout, refresh=refresh, delays=endpoints.delays())
     format_name = {"arxiv": "arxiv-atom", "arxiv-rss": "arxiv-rss", "hf": "hf-api"}[source.value]
     records = []
-    for number, (url, size) in enumerate(urls, start=1):
+    for url, size in urls:
         answer = client.get(url)
-        report = sources.parsed(answer.body, format_name, f"{source.value} page {number}")
+        report = sources.parsed(answer.body, format_name, url)  # the source, as a file's path
         report_parse(report, messages)
         records.extend(report.records)
         if size and len(report.records) < size:
