@@ -178,3 +178,37 @@ def test_the_cache_keys_by_url(server: Script) -> None:
     started = time.monotonic()
     run("fetch", "arxiv-rss", "cs.LG", "-q")
     assert len(server.requests) == 2 and time.monotonic() - started < 5
+
+
+def library_ids(path: Path) -> set[str]:
+    from papertriage.library.store import Library
+
+    return {record.id for record in Library(path).records()}
+
+
+def test_add_stores_the_papers_in_one_transaction(
+    server: Script, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(tmp_path / "lib.sqlite3"))
+    server.answers["/rss/cs.LG"] = [Answer(body=RSS.read_bytes())]
+    code, out, err = run("fetch", "arxiv-rss", "cs.LG", "--add")
+    assert code == 0 and not out and "2 new, 0 updated, 0 unchanged" in err
+    expected = {r.id for r in parse_text(RSS.read_text(encoding="utf-8"), "arxiv-rss")}
+    assert library_ids(tmp_path / "lib.sqlite3") == expected
+    assert "0 new, 0 updated, 2 unchanged" in run("fetch", "arxiv-rss", "cs.LG", "--add")[2]
+
+
+def test_a_fetch_failing_on_its_second_page_adds_nothing(
+    server: Script, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = tmp_path / "lib.sqlite3"
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(library))
+    monkeypatch.setenv("PAPERTRIAGE_ARXIV_PAGE", "2")
+    monkeypatch.setenv("PAPERTRIAGE_ARXIV_DELAY", "0")
+    server.answers["/rss/cs.LG"] = [Answer(body=RSS.read_bytes())]
+    assert run("fetch", "arxiv-rss", "cs.LG", "--add", "-q")[0] == 0
+    before = library_ids(library)
+    server.answers["/api/query"] = [Answer(body=atom_page(range(1, 3))), Answer(503, b"down")]
+    code, out, err = run("fetch", "arxiv", "--category", "cs.LG", "--max", "4", "--add")
+    assert code == 4 and not out and "HTTP 503" in err
+    assert library_ids(library) == before  # the first page's papers were not stored

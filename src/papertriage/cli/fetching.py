@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from papertriage.cli.shell import (
+    DbOpt,
     Env,
     ForceOpt,
     FormatOpt,
@@ -16,15 +17,19 @@ from papertriage.cli.shell import (
     OutputFormat,
     OutputOpt,
     QuietOpt,
+    TopicsOpt,
     command,
     emit_records,
+    load_topics,
+    progress_bar,
     resolve_format,
 )
-from papertriage.cli.sources import report_parse
+from papertriage.cli.sources import open_library, report_parse, retag_library
 from papertriage.errors import UsageError
 
 if TYPE_CHECKING:
     from papertriage.fetch.sources import Endpoints
+    from papertriage.models import Record
 
 
 class Source(StrEnum):
@@ -57,6 +62,11 @@ def fetch(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Ask the service even if the cache is fresh.")
     ] = False,
+    add: Annotated[
+        bool, typer.Option("--add", help="Store the papers in the library instead (all or none).")
+    ] = False,
+    topics: TopicsOpt = None,
+    db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.auto,
     json_flag: JsonOpt = False,
     output: OutputOpt = None,
@@ -68,7 +78,7 @@ def fetch(
     Answers are cached for ten minutes (--refresh asks again); arXiv is asked at most once
     every 3 seconds. Exit status 4 when a service cannot be reached or answers with an error.
 
-    Example: papertriage fetch arxiv-rss cs.LG --format jsonl
+    Example: papertriage fetch arxiv-rss cs.LG --add
     """
     from papertriage.fetch import sources
     from papertriage.fetch.http import Client
@@ -106,7 +116,29 @@ def fetch(
         messages.info(f"merged {merged.merged} duplicate record(s) of the same paper")
     cached = "; answered from the cache" if client.requests == 0 else ""
     messages.info(f"{len(merged.records)} papers from {source.value}{cached}")
-    emit_records(merged.records, resolved, output, force, env)
+    if add:
+        _add(merged.records, topics, db, env, messages)
+    else:
+        emit_records(merged.records, resolved, output, force, env)
+
+
+def _add(
+    records: list[Record], topics: str | None, db: str | None, env: Env, messages: Messages
+) -> None:
+    """The fetched papers tagged and stored in one transaction, as `add` stores a listing."""
+    from papertriage.topics.tagger import Tagger
+
+    library = open_library(env, db)
+    taxonomy = load_topics(topics, env)
+    stored = library.taxonomy_hash()
+    if stored is not None and stored != taxonomy.content_hash():
+        retag_library(library, library.records(), taxonomy, messages, env)
+    with progress_bar(env, len(records), "tagging") as advance:
+        tagged = Tagger(taxonomy).tag(records, progress=advance)
+    result = library.add(tagged, taxonomy_hash=taxonomy.content_hash())
+    messages.info(
+        f"{library.path}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged"
+    )
 
 
 def _urls(
