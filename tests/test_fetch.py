@@ -127,9 +127,12 @@ def test_bad_arguments_are_usage_errors_before_any_request(
 
 
 def atom_page(numbers: range) -> bytes:
+    """An API page of papers numbered `numbers`, paper n submitted on February (29 - n), 2024:
+    newest first, as the API sorts them."""
     entries = "".join(
         f"<entry><id>http://arxiv.org/abs/2402.{n:05d}v1</id><title>Paper {n}</title>"
-        f"<summary>Abstract {n}.</summary><published>2024-02-01T00:00:00Z</published></entry>"
+        f"<summary>Abstract {n}.</summary><published>2024-02-{29 - n:02d}T00:00:00Z</published>"
+        "</entry>"
         for n in numbers
     )
     return (
@@ -212,3 +215,25 @@ def test_a_fetch_failing_on_its_second_page_adds_nothing(
     code, out, err = run("fetch", "arxiv", "--category", "cs.LG", "--max", "4", "--add")
     assert code == 4 and not out and "HTTP 503" in err
     assert library_ids(library) == before  # the first page's papers were not stored
+
+
+def test_since_stops_paging_at_the_first_older_paper(
+    server: Script, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERTRIAGE_ARXIV_PAGE", "2")
+    server.answers["/api/query"] = [
+        Answer(body=atom_page(range(1, 3))),  # Feb 28 and 27
+        Answer(body=atom_page(range(3, 5))),  # Feb 26 and 25
+        Answer(body=atom_page(range(5, 7))),  # never asked for
+    ]
+    args = ("fetch", "arxiv", "--category", "cs.LG", "--max", "6", "--since", "2024-02-26")
+    code, out, err = run(*args, "--format", "jsonl")
+    assert code == 0, err
+    assert [json.loads(line)["title"] for line in out.splitlines()] == [
+        "Paper 1",
+        "Paper 2",
+        "Paper 3",
+    ]
+    assert len(server.requests) == 2
+    code, _, err = run("fetch", "hf", "--since", "2024-02-26")
+    assert code == 2 and "--since goes with the arxiv source" in err

@@ -53,6 +53,10 @@ def fetch(
         list[str] | None, typer.Option("--id", help="arxiv: a paper id; repeatable.")
     ] = None,
     most: Annotated[int, typer.Option("--max", min=1, help="arxiv: papers at most.")] = 100,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="arxiv: papers submitted on or after this day, YYYY-MM-DD."),
+    ] = None,
     date: Annotated[str | None, typer.Option("--date", help="hf: the day, YYYY-MM-DD.")] = None,
     week: Annotated[str | None, typer.Option("--week", help="hf: the week, YYYY-Www.")] = None,
     month: Annotated[str | None, typer.Option("--month", help="hf: the month, YYYY-MM.")] = None,
@@ -99,6 +103,9 @@ def fetch(
         month,
         endpoints,
     )
+    if since is not None and source is not Source.arxiv:
+        raise UsageError("--since goes with the arxiv source", hint="e.g. fetch arxiv --since DATE")
+    first_day = sources.check_date(since, "--since").isoformat() if since else None
     client = Client(env.dirs.cache, timeout=timeout, refresh=refresh, delays=endpoints.delays())
     format_name = {"arxiv": "arxiv-atom", "arxiv-rss": "arxiv-rss", "hf": "hf-api"}[source.value]
     records = []
@@ -106,9 +113,10 @@ def fetch(
         answer = client.get(url)
         report = sources.parsed(answer.body, format_name, url)  # the source, as a file's path
         report_parse(report, messages)
-        records.extend(report.records)
-        if size and len(report.records) < size:
-            break  # the API has no more
+        kept = [r for r in report.records if first_day is None or (r.date or "") >= first_day]
+        records.extend(kept)
+        if size and (len(report.records) < size or len(kept) < len(report.records)):
+            break  # the API has no more, or has reached papers older than --since
     from papertriage.listings.merge import merge_duplicates
 
     merged = merge_duplicates(records)

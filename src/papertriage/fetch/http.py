@@ -104,7 +104,8 @@ class Client:
                 pause += random.uniform(0, pause)  # jitter: clients that failed together spread
             if attempt == RETRIES or waited + pause > MAX_WAIT:
                 raise FetchError(
-                    f"{url}: {outcome.reason}, still after {attempt + 1} attempts",
+                    f"{url}: {outcome.reason}, still after {attempt + 1} "
+                    f"attempt{'s' if attempt else ''}",
                     hint="the service is busy or down; try again later",
                 )
             self.sleep(pause)
