@@ -47,7 +47,9 @@ def test_an_rss_fetch_gives_what_parse_gives_politely_and_once(server: Script) -
     code, again, err = run("fetch", "arxiv-rss", "cs.LG", "cs.AI", "--format", "jsonl")
     assert code == 0 and again == out and "answered from the cache" in err
     assert len(server.requests) == 1
-    assert run("fetch", "arxiv-rss", "cs.LG", "cs.AI", "--refresh", "-q")[0] == 0
+    # Asked again, the server answers the same feed: stale, and said so.
+    code, again, err = run("fetch", "arxiv-rss", "cs.LG", "cs.AI", "--refresh", "--format", "jsonl")
+    assert code == 5 and again == out and "stale: the same" in err
     assert len(server.requests) == 2
 
 
@@ -62,7 +64,8 @@ def test_a_stale_cache_entry_is_revalidated_with_its_etag(server: Script, tmp_pa
         data = json.loads(meta.read_text())
         meta.write_text(json.dumps(data | {"fetched": data["fetched"] - 3600}))
     second = run("fetch", "arxiv-rss", "cs.LG", "--format", "jsonl")
-    assert second[:2] == first[:2] and second[0] == 0
+    assert first[0] == 0 and second[0] == 5  # not modified since: the same papers, stale
+    assert second[1] == first[1]
     assert server.requests[1].headers.get("If-None-Match") == '"v1"'
 
 
@@ -237,3 +240,27 @@ def test_since_stops_paging_at_the_first_older_paper(
     assert len(server.requests) == 2
     code, _, err = run("fetch", "hf", "--since", "2024-02-26")
     assert code == 2 and "--since goes with the arxiv source" in err
+
+
+def test_an_empty_day_is_quiet_exit_1(server: Script) -> None:
+    empty = DATA / "formats" / "arxiv_rss" / "empty-day.rss.xml"
+    server.answers["/rss/cs.LG"] = [Answer(body=empty.read_bytes())]
+    code, out, err = run("fetch", "arxiv-rss", "cs.LG")
+    assert code == 1 and not out and "quiet: a valid answer without papers" in err
+
+
+def test_an_answer_holding_fewer_papers_than_it_says_is_incomplete_exit_6(server: Script) -> None:
+    server.answers["/api/query"] = [Answer(body=atom_page(range(1, 3)))]  # says 5, holds 2
+    code, out, err = run("fetch", "arxiv", "--category", "cs.LG", "--max", "10")
+    assert code == 6 and "incomplete: 2 papers arrived of the 5 announced" in err
+    assert len(out.splitlines()) == 2  # what did arrive is still given
+
+
+def test_new_papers_are_fresh_and_older_ones_stale(server: Script) -> None:
+    server.answers["/api/query"] = [
+        Answer(body=atom_page(range(3, 5))),  # Feb 26 and 25
+        Answer(body=atom_page(range(1, 3))),  # Feb 28 and 27: newer papers
+        Answer(body=atom_page(range(5, 7))),  # Feb 24 and 23: older than the last fetch's
+    ]
+    args = ("fetch", "arxiv", "--category", "cs.LG", "--max", "2", "--refresh", "-q")
+    assert [run(*args)[0] for _ in range(3)] == [0, 0, 5]

@@ -13,6 +13,8 @@ class ExitCode(IntEnum):
     INPUT = 2  # bad usage or bad input: missing file, unknown format, invalid taxonomy, ...
     OUTPUT = 3  # the output (a file or stdout) could not be written: exists, permission, disk full
     NETWORK = 4  # a service could not be reached or did not answer usefully (fetch)
+    STALE = 5  # fetch: the feed repeats the last fetch of that source, or is older than it
+    INCOMPLETE = 6  # fetch: fewer papers arrived than the answer says it has
     INTERRUPTED = 130  # Ctrl-C (SIGINT)
     TERMINATED = 143  # SIGTERM (`kill PID`): 128 + 15, as a shell reports a process it ended
 

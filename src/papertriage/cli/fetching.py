@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -28,7 +29,9 @@ from papertriage.cli.sources import open_library, report_parse, retag_library
 from papertriage.errors import UsageError
 
 if TYPE_CHECKING:
+    from papertriage.fetch.http import Client
     from papertriage.fetch.sources import Endpoints
+    from papertriage.fetch.verdict import Verdict
     from papertriage.models import Record
 
 
@@ -36,6 +39,14 @@ class Source(StrEnum):
     arxiv = "arxiv"
     arxiv_rss = "arxiv-rss"
     hf = "hf"
+
+
+_TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")
+]
+_RefreshOpt = Annotated[
+    bool, typer.Option("--refresh", help="Ask the service even if the cache is fresh.")
+]
 
 
 @command()
@@ -60,12 +71,8 @@ def fetch(
     date: Annotated[str | None, typer.Option("--date", help="hf: the day, YYYY-MM-DD.")] = None,
     week: Annotated[str | None, typer.Option("--week", help="hf: the week, YYYY-Www.")] = None,
     month: Annotated[str | None, typer.Option("--month", help="hf: the month, YYYY-MM.")] = None,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")
-    ] = 30.0,
-    refresh: Annotated[
-        bool, typer.Option("--refresh", help="Ask the service even if the cache is fresh.")
-    ] = False,
+    timeout: _TimeoutOpt = 30.0,
+    refresh: _RefreshOpt = False,
     add: Annotated[
         bool, typer.Option("--add", help="Store the papers in the library instead (all or none).")
     ] = False,
@@ -80,11 +87,13 @@ def fetch(
     """Fetch papers from arXiv or Hugging Face, as `parse` gives them.
 
     Answers are cached for ten minutes (--refresh asks again); arXiv is asked at most once
-    every 3 seconds. Exit status 4 when a service cannot be reached or answers with an error.
+    every 3 seconds. Exit status: 0 fresh, 1 quiet (no papers), 5 stale, 6 incomplete, 4 when
+    a service cannot be reached or answers with an error.
 
     Example: papertriage fetch arxiv-rss cs.LG --add
     """
     from papertriage.fetch import sources
+    from papertriage.fetch import verdict as verdicts
     from papertriage.fetch.http import Client
 
     env = Env.detect(quiet=quiet)
@@ -107,27 +116,72 @@ def fetch(
         raise UsageError("--since goes with the arxiv source", hint="e.g. fetch arxiv --since DATE")
     first_day = sources.check_date(since, "--since").isoformat() if since else None
     client = Client(env.dirs.cache, timeout=timeout, refresh=refresh, delays=endpoints.delays())
-    format_name = {"arxiv": "arxiv-atom", "arxiv-rss": "arxiv-rss", "hf": "hf-api"}[source.value]
-    records = []
-    for url, size in urls:
-        answer = client.get(url)
-        report = sources.parsed(answer.body, format_name, url)  # the source, as a file's path
-        report_parse(report, messages)
-        kept = [r for r in report.records if first_day is None or (r.date or "") >= first_day]
-        records.extend(kept)
-        if size and (len(report.records) < size or len(kept) < len(report.records)):
-            break  # the API has no more, or has reached papers older than --since
+    last = verdicts.last_fetch(env.dirs.cache, urls[0][0])
+    fetched = _fetch_pages(client, urls, source, first_day, messages)
     from papertriage.listings.merge import merge_duplicates
 
-    merged = merge_duplicates(records)
+    merged = merge_duplicates(fetched.records)
     if merged.merged:
         messages.info(f"merged {merged.merged} duplicate record(s) of the same paper")
     cached = "; answered from the cache" if client.requests == 0 else ""
     messages.info(f"{len(merged.records)} papers from {source.value}{cached}")
+    if client.requests == 0 and last is not None:  # the verdict of the fetch that cached it
+        verdict = verdicts.Verdict(last.verdict, f"{last.reason} (as fetched at {last.when})")
+    else:
+        asked = most if source is Source.arxiv and not fetched.cut else None
+        verdict = verdicts.judge(merged.records, last, fetched.declared, asked)
+        verdicts.remember(env.dirs.cache, urls[0][0], merged.records, verdict)
     if add:
         _add(merged.records, topics, db, env, messages)
     else:
         emit_records(merged.records, resolved, output, force, env)
+    _end_with(verdict, messages)
+
+
+def _end_with(verdict: Verdict, messages: Messages) -> None:
+    """Say the verdict (a warning when stale or incomplete) and exit with its status."""
+    judged = f"{verdict.name}: {verdict.reason}"
+    if verdict.name in ("stale", "incomplete"):
+        messages.warning(judged)
+    else:
+        messages.info(judged)
+    if verdict.exit_code:
+        raise typer.Exit(int(verdict.exit_code))
+
+
+@dataclass
+class _Fetched:
+    records: list[Record] = field(default_factory=list)
+    declared: int | None = None  # the papers the first answer says the query has (the API's)
+    cut: bool = False  # papers older than --since left out
+
+
+def _fetch_pages(
+    client: Client,
+    urls: list[tuple[str, int]],
+    source: Source,
+    first_day: str | None,
+    messages: Messages,
+) -> _Fetched:
+    """Every page's papers (a page of `size` papers that holds fewer is the last), each page
+    read as the listing format its source answers in."""
+    from papertriage.fetch import sources
+    from papertriage.fetch.verdict import declared_total
+
+    format_name = {"arxiv": "arxiv-atom", "arxiv-rss": "arxiv-rss", "hf": "hf-api"}[source.value]
+    fetched = _Fetched()
+    for url, size in urls:
+        answer = client.get(url)
+        if fetched.declared is None and source is Source.arxiv:
+            fetched.declared = declared_total(answer.body)
+        report = sources.parsed(answer.body, format_name, url)  # the source, as a file's path
+        report_parse(report, messages)
+        kept = [r for r in report.records if first_day is None or (r.date or "") >= first_day]
+        fetched.records.extend(kept)
+        fetched.cut = fetched.cut or len(kept) < len(report.records)
+        if size and (len(report.records) < size or fetched.cut):
+            break  # the API has no more, or has reached papers older than --since
+    return fetched
 
 
 def _add(

@@ -1,0 +1,122 @@
+"""Whether a fetch brought the day's papers: fresh, quiet, stale or incomplete.
+
+A stale or cut-short feed looks, to a reader, exactly like a day without papers; so every fetch
+says which it was, on stderr and in its exit code (README, "Fetching papers"):
+
+- incomplete: fewer papers arrived than the answer says it has (the API's totalResults, as far
+  as --max asked for them);
+- quiet: a valid answer without papers (a weekend, a holiday);
+- stale: the same papers as the last fetch of that source, or only papers older than its newest;
+- fresh: papers the last fetch of that source did not have.
+
+The last fetch of each source (its papers' ids and newest date, and its verdict) is kept in the
+cache directory, by the source's first address. A fetch answered from the cache repeats the
+verdict of the fetch that filled it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from papertriage.errors import ExitCode
+from papertriage.models import Record
+
+EXIT_CODES = {
+    "fresh": ExitCode.OK,
+    "quiet": ExitCode.NO_RESULTS,
+    "stale": ExitCode.STALE,
+    "incomplete": ExitCode.INCOMPLETE,
+}
+_VERSION = re.compile(r"v\d+$")
+_TOTAL = re.compile(rb"<opensearch:totalResults[^>]*>\s*(\d+)\s*</opensearch:totalResults>")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str  # fresh, quiet, stale or incomplete
+    reason: str
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return EXIT_CODES[self.name]
+
+
+@dataclass(frozen=True)
+class LastFetch:
+    ids: list[str]
+    newest: str  # the newest paper's date ("" if none has one)
+    verdict: str
+    reason: str
+    when: str  # ISO time of the fetch
+
+
+def declared_total(body: bytes) -> int | None:
+    """How many results an arXiv API answer says the query has (None if it does not say)."""
+    match = _TOTAL.search(body[:4096])
+    return int(match.group(1)) if match else None
+
+
+def judge(
+    records: Sequence[Record], last: LastFetch | None, declared: int | None, asked: int | None
+) -> Verdict:
+    """The verdict on a fetch's papers, given the last fetch of its source; `declared` is what
+    the answer says it holds and `asked` the most papers asked for (None: no such count)."""
+    if declared is not None and asked is not None and len(records) < min(declared, asked):
+        return Verdict(
+            "incomplete", f"{len(records)} papers arrived of the {min(declared, asked)} announced"
+        )
+    if not records:
+        return Verdict("quiet", "a valid answer without papers (a day without announcements?)")
+    ids = sorted(_key(record) for record in records)
+    newest = max((record.date or "" for record in records), default="")
+    if last is not None and ids == last.ids:
+        return Verdict("stale", f"the same {len(ids)} papers as the fetch of {last.when}")
+    if last is not None and newest and last.newest and newest < last.newest:
+        return Verdict(
+            "stale", f"its newest paper ({newest}) is older than the last fetch's ({last.newest})"
+        )
+    new = len(set(ids) - set(last.ids)) if last is not None else len(ids)
+    return Verdict("fresh", f"{new} papers not in the last fetch of this source")
+
+
+def _key(record: Record) -> str:
+    # A bare arXiv id: a new version of a paper is not a new paper.
+    return _VERSION.sub("", record.arxiv_id) if record.arxiv_id else record.id
+
+
+def _path(cache_dir: Path, source: str) -> Path:
+    return cache_dir / "fetch" / (hashlib.sha256(source.encode()).hexdigest()[:32] + ".json")
+
+
+def last_fetch(cache_dir: Path | None, source: str) -> LastFetch | None:
+    if cache_dir is None:
+        return None
+    try:
+        data = json.loads(_path(cache_dir, source).read_text(encoding="utf-8"))
+        return LastFetch(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def remember(
+    cache_dir: Path | None, source: str, records: Sequence[Record], verdict: Verdict
+) -> None:
+    """Keep this fetch as the last of its source (nothing kept without a cache directory)."""
+    if cache_dir is None:
+        return
+    newest = max((record.date or "" for record in records), default="")
+    when = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    data = LastFetch(sorted(map(_key, records)), newest, verdict.name, verdict.reason, when)
+    path = _path(cache_dir, source)
+    with contextlib.suppress(OSError):  # no cache: the next fetch is judged without it
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(asdict(data)), encoding="utf-8")
+        temporary.replace(path)
