@@ -239,7 +239,7 @@ def test_since_stops_paging_at_the_first_older_paper(
     ]
     assert len(server.requests) == 2
     code, _, err = run("fetch", "hf", "--since", "2024-02-26")
-    assert code == 2 and "--since goes with the arxiv source" in err
+    assert code == 2 and "--since DATE goes with the arxiv source" in err
 
 
 def test_an_empty_day_is_quiet_exit_1(server: Script) -> None:
@@ -264,3 +264,21 @@ def test_new_papers_are_fresh_and_older_ones_stale(server: Script) -> None:
     ]
     args = ("fetch", "arxiv", "--category", "cs.LG", "--max", "2", "--refresh", "-q")
     assert [run(*args)[0] for _ in range(3)] == [0, 0, 5]
+
+
+def test_since_last_leaves_out_what_the_last_fetch_add_stored(
+    server: Script, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(tmp_path / "lib.sqlite3"))
+    server.answers["/rss/cs.LG"] = [Answer(body=RSS.read_bytes())]
+    code, _, err = run("fetch", "arxiv-rss", "cs.LG", "--since", "last", "--add")
+    assert code == 0 and "fetching all" in err and "2 new" in err
+    # The same feed again: nothing newer than the last fetch --add, so nothing at all.
+    code, out, err = run("fetch", "arxiv-rss", "cs.LG", "--since", "last", "--refresh")
+    assert code == 1 and not out and "quiet" in err
+    # A later day's feed: only its new paper.
+    later = RSS.read_text(encoding="utf-8").replace("2508.14001", "2508.19999")
+    server.answers["/rss/cs.LG"] = [Answer(body=later.encode())]
+    code, out, err = run("fetch", "arxiv-rss", "cs.LG", "--since", "last", "--refresh")
+    assert code == 0, err
+    assert [json.loads(line)["arxiv_id"] for line in out.splitlines()] == ["2508.19999"]

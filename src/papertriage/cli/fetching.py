@@ -41,6 +41,14 @@ class Source(StrEnum):
     hf = "hf"
 
 
+_SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="arxiv: papers submitted on or after this day (YYYY-MM-DD); any source: 'last',"
+        " what is newer than the last fetch --add stored.",
+    ),
+]
 _TimeoutOpt = Annotated[
     float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each answer.")
 ]
@@ -64,10 +72,7 @@ def fetch(
         list[str] | None, typer.Option("--id", help="arxiv: a paper id; repeatable.")
     ] = None,
     most: Annotated[int, typer.Option("--max", min=1, help="arxiv: papers at most.")] = 100,
-    since: Annotated[
-        str | None,
-        typer.Option("--since", help="arxiv: papers submitted on or after this day, YYYY-MM-DD."),
-    ] = None,
+    since: _SinceOpt = None,
     date: Annotated[str | None, typer.Option("--date", help="hf: the day, YYYY-MM-DD.")] = None,
     week: Annotated[str | None, typer.Option("--week", help="hf: the week, YYYY-Www.")] = None,
     month: Annotated[str | None, typer.Option("--month", help="hf: the month, YYYY-MM.")] = None,
@@ -112,15 +117,13 @@ def fetch(
         month,
         endpoints,
     )
-    if since is not None and source is not Source.arxiv:
-        raise UsageError("--since goes with the arxiv source", hint="e.g. fetch arxiv --since DATE")
-    first_day = sources.check_date(since, "--since").isoformat() if since else None
+    first_day, seen = _since(since, source, urls[0][0], db, env, messages)
     client = Client(env.dirs.cache, timeout=timeout, refresh=refresh, delays=endpoints.delays())
     last = verdicts.last_fetch(env.dirs.cache, urls[0][0])
     fetched = _fetch_pages(client, urls, source, first_day, messages)
     from papertriage.listings.merge import merge_duplicates
 
-    merged = merge_duplicates(fetched.records)
+    merged = merge_duplicates([r for r in fetched.records if verdicts.bare_id(r) not in seen])
     if merged.merged:
         messages.info(f"merged {merged.merged} duplicate record(s) of the same paper")
     cached = "; answered from the cache" if client.requests == 0 else ""
@@ -133,9 +136,57 @@ def fetch(
         verdicts.remember(env.dirs.cache, urls[0][0], merged.records, verdict)
     if add:
         _add(merged.records, topics, db, env, messages)
+        _remember(urls[0][0], fetched.records, db, env)
     else:
         emit_records(merged.records, resolved, output, force, env)
     _end_with(verdict, messages)
+
+
+def _since(
+    since: str | None,
+    source: Source,
+    first_url: str,
+    db: str | None,
+    env: Env,
+    messages: Messages,
+) -> tuple[str | None, set[str]]:
+    """The first day a paper may be from, and the papers to leave out, for --since."""
+    from papertriage.fetch.sources import check_date
+
+    if since is None:
+        return None, set()
+    if since == "last":
+        return _since_last(first_url, db, env, messages)
+    if source is not Source.arxiv:
+        raise UsageError(
+            "--since DATE goes with the arxiv source", hint="--since last goes with any"
+        )
+    return check_date(since, "--since").isoformat(), set()
+
+
+def _since_last(
+    source: str, db: str | None, env: Env, messages: Messages
+) -> tuple[str | None, set[str]]:
+    """The newest day and the papers of the last `fetch --add` of `source` (none remembered:
+    nothing to leave out)."""
+    memory = open_library(env, db).last_fetch(source)
+    if memory is None:
+        messages.info("no earlier fetch --add of this source in the library: fetching all")
+        return None, set()
+    newest = memory.get("newest")
+    ids = memory.get("ids")
+    day = newest if isinstance(newest, str) and newest else None
+    return day, {str(i) for i in ids} if isinstance(ids, list) else set()
+
+
+def _remember(source: str, records: list[Record], db: str | None, env: Env) -> None:
+    from papertriage.fetch.verdict import bare_id
+
+    if not records:
+        return  # a quiet day moves nothing on
+    library = open_library(env, db)
+    newest = max((r.date or "" for r in records), default="")
+    library.remember_fetch(source, {"newest": newest, "ids": sorted(map(bare_id, records))})
 
 
 def _end_with(verdict: Verdict, messages: Messages) -> None:

@@ -74,7 +74,7 @@ def judge(
         )
     if not records:
         return Verdict("quiet", "a valid answer without papers (a day without announcements?)")
-    ids = sorted(_key(record) for record in records)
+    ids = sorted(bare_id(record) for record in records)
     newest = max((record.date or "" for record in records), default="")
     if last is not None and ids == last.ids:
         return Verdict("stale", f"the same {len(ids)} papers as the fetch of {last.when}")
@@ -86,8 +86,8 @@ def judge(
     return Verdict("fresh", f"{new} papers not in the last fetch of this source")
 
 
-def _key(record: Record) -> str:
-    # A bare arXiv id: a new version of a paper is not a new paper.
+def bare_id(record: Record) -> str:
+    """A paper's id without its version: a new version of a paper is not a new paper."""
     return _VERSION.sub("", record.arxiv_id) if record.arxiv_id else record.id
 
 
@@ -113,7 +113,7 @@ def remember(
         return
     newest = max((record.date or "" for record in records), default="")
     when = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    data = LastFetch(sorted(map(_key, records)), newest, verdict.name, verdict.reason, when)
+    data = LastFetch(sorted(map(bare_id, records)), newest, verdict.name, verdict.reason, when)
     path = _path(cache_dir, source)
     with contextlib.suppress(OSError):  # no cache: the next fetch is judged without it
         path.parent.mkdir(parents=True, exist_ok=True)

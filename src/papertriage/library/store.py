@@ -12,6 +12,7 @@ papertriage library is never written to.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import time
@@ -262,6 +263,22 @@ class Library:
     def taxonomy_hash(self) -> str | None:
         """The content hash of the taxonomy the stored tags come from."""
         return meta(self.connect(), "taxonomy") if self.exists() else None
+
+    def last_fetch(self, source: str) -> dict[str, object] | None:
+        """What `fetch --add` remembered of its last fetch of `source` (for --since last)."""
+        if not self.exists():
+            return None
+        text = meta(self.connect(), f"fetch:{source}")
+        try:
+            found = json.loads(text) if text else None
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) else None
+
+    def remember_fetch(self, source: str, memory: Mapping[str, object]) -> None:
+        db = self.connect()
+        with transaction(db):
+            set_meta(db, f"fetch:{source}", json.dumps(dict(memory)))
 
     def set_tags(self, records: Sequence[Record], taxonomy_hash: str) -> int:
         """Store new tags for papers already in the library (one transaction); the count."""
