@@ -105,3 +105,25 @@ def test_rank_and_similar_commands(tmp_path: Path) -> None:
         h["id"]
         for h in json.loads(run("similar", first_id, str(EXAMPLE), "--json", "-q", "-n", "3")[1])
     ]
+
+
+def test_a_profile_watches_authors_whatever_their_case(tmp_path: Path) -> None:
+    path = tmp_path / "me.yaml"
+    path.write_text("authors:\n  Ada  Lovelace: 4\n  charles babbage: -1\n")
+    profile = load_profile(str(path), default_taxonomy().ids)
+    assert profile.authors == {"ada lovelace": 4.0, "charles babbage": -1.0}
+    papers = [
+        Record.create("Engines", "x", authors=("Charles Babbage",)),
+        Record.create("Notes", "y", authors=("ADA LOVELACE", "Someone Else")),
+        Record.create("Other", "z"),
+    ]
+    hits = rank_by_profile(papers, profile, limit=None)
+    assert [(h.record.title, h.score) for h in hits] == [
+        ("Notes", 4.0),
+        ("Other", 0.0),
+        ("Engines", -1.0),
+    ]
+    assert hits[0].matched == ("ADA LOVELACE",) and hits[0].parts["authors"] == 4.0
+    path.write_text("authors:\n  Ada Lovelace: many\n")
+    with pytest.raises(InputError, match=r"authors\.Ada Lovelace must be a number"):
+        load_profile(str(path), default_taxonomy().ids)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from papertriage.errors import InputError, UsageError
@@ -73,6 +73,7 @@ class Profile:
     topics: dict[str, float]
     favourite: tuple[str, ...] = ()
     unwanted: tuple[str, ...] = ()
+    authors: dict[str, float] = field(default_factory=dict)  # a watch list: name -> weight
 
 
 PHRASE_WEIGHT = 1.0  # a favourite (or unwanted) phrase in the abstract; twice that in the title
@@ -99,7 +100,7 @@ def load_profile(path: str, topic_ids: Sequence[str]) -> Profile:
             f"{path}: the profile is empty", hint="give topics:, favourite: or unwanted:"
         )
     try:
-        items = reader.mapping(root, "the profile", ("topics", "favourite", "unwanted"))
+        items = reader.mapping(root, "the profile", ("topics", "favourite", "unwanted", "authors"))
         topics: dict[str, float] = {}
         if "topics" in items:
             for key, value in reader.entries(items["topics"], "topics"):
@@ -114,9 +115,20 @@ def load_profile(path: str, topic_ids: Sequence[str]) -> Profile:
                 topics[key.value] = reader.number(value, f"topics.{key.value}", -100, 100)
         favourite = reader.strings(items["favourite"], "favourite") if "favourite" in items else ()
         unwanted = reader.strings(items["unwanted"], "unwanted") if "unwanted" in items else ()
+        authors = {
+            _author_key(str(key.value)): reader.number(value, f"authors.{key.value}", -100, 100)
+            for key, value in (
+                reader.entries(items["authors"], "authors") if "authors" in items else []
+            )
+        }
     except TaxonomyError as error:
         raise InputError(str(error)) from None
-    return Profile(topics, favourite, unwanted)
+    return Profile(topics, favourite, unwanted, authors)
+
+
+def _author_key(name: str) -> str:
+    """A name as the watch list compares it: case, accents' case and spacing do not count."""
+    return " ".join(name.casefold().split())
 
 
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -145,6 +157,10 @@ def rank_by_profile(
                     matched.append(phrase)
             if total:
                 parts[name] = total
+        watched = [a for a in record.authors if _author_key(a) in profile.authors]
+        if watched:
+            parts["authors"] = sum(profile.authors[_author_key(a)] for a in watched)
+            matched.extend(watched)
         score = round(sum(parts.values()), 6)
         hits.append(Hit(record, score, tuple(matched), parts))
     return ordered(hits, limit)
