@@ -65,6 +65,15 @@ def split_arxiv_id(text: str) -> tuple[str, str] | None:
     return match.group("id"), match.group("version") or ""
 
 
+def paper_key(record: Record) -> str:
+    """A paper's identity across versions: its bare arXiv id (a v2 is the same paper), else its
+    id."""
+    if record.arxiv_id:
+        found = split_arxiv_id(record.arxiv_id)
+        return found[0] if found else record.arxiv_id
+    return record.id
+
+
 class Record(NamedTuple):
     """One paper. Titles and abstracts are white-space normalised, otherwise as in the listing.
 

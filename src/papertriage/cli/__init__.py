@@ -24,6 +24,7 @@ COMMAND_MODULES = {
     "rank": "finding",
     "similar": "finding",  # finding papers
     "fetch": "fetching",  # getting them from the services
+    "digest": "digesting",
     "screen": "learning",
     "add": "library",
     "mark": "library",

@@ -27,6 +27,7 @@ from papertriage.cli.shell import (
 )
 from papertriage.cli.sources import open_library, report_parse, retag_library
 from papertriage.errors import UsageError
+from papertriage.models import paper_key
 
 if TYPE_CHECKING:
     from papertriage.fetch.http import Client
@@ -123,7 +124,7 @@ def fetch(
     fetched = _fetch_pages(client, urls, source, first_day, messages)
     from papertriage.listings.merge import merge_duplicates
 
-    merged = merge_duplicates([r for r in fetched.records if verdicts.bare_id(r) not in seen])
+    merged = merge_duplicates([r for r in fetched.records if paper_key(r) not in seen])
     if merged.merged:
         messages.info(f"merged {merged.merged} duplicate record(s) of the same paper")
     cached = "; answered from the cache" if client.requests == 0 else ""
@@ -180,13 +181,11 @@ def _since_last(
 
 
 def _remember(source: str, records: list[Record], db: str | None, env: Env) -> None:
-    from papertriage.fetch.verdict import bare_id
-
     if not records:
         return  # a quiet day moves nothing on
     library = open_library(env, db)
     newest = max((r.date or "" for r in records), default="")
-    library.remember_fetch(source, {"newest": newest, "ids": sorted(map(bare_id, records))})
+    library.remember_fetch(source, {"newest": newest, "ids": sorted(map(paper_key, records))})
 
 
 def _end_with(verdict: Verdict, messages: Messages) -> None:

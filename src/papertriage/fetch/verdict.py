@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from papertriage.errors import ExitCode
-from papertriage.models import Record
+from papertriage.models import Record, paper_key
 
 EXIT_CODES = {
     "fresh": ExitCode.OK,
@@ -34,7 +34,6 @@ EXIT_CODES = {
     "stale": ExitCode.STALE,
     "incomplete": ExitCode.INCOMPLETE,
 }
-_VERSION = re.compile(r"v\d+$")
 _TOTAL = re.compile(rb"<opensearch:totalResults[^>]*>\s*(\d+)\s*</opensearch:totalResults>")
 
 
@@ -74,7 +73,7 @@ def judge(
         )
     if not records:
         return Verdict("quiet", "a valid answer without papers (a day without announcements?)")
-    ids = sorted(bare_id(record) for record in records)
+    ids = sorted(paper_key(record) for record in records)
     newest = max((record.date or "" for record in records), default="")
     if last is not None and ids == last.ids:
         return Verdict("stale", f"the same {len(ids)} papers as the fetch of {last.when}")
@@ -84,11 +83,6 @@ def judge(
         )
     new = len(set(ids) - set(last.ids)) if last is not None else len(ids)
     return Verdict("fresh", f"{new} papers not in the last fetch of this source")
-
-
-def bare_id(record: Record) -> str:
-    """A paper's id without its version: a new version of a paper is not a new paper."""
-    return _VERSION.sub("", record.arxiv_id) if record.arxiv_id else record.id
 
 
 def _path(cache_dir: Path, source: str) -> Path:
@@ -113,7 +107,7 @@ def remember(
         return
     newest = max((record.date or "" for record in records), default="")
     when = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    data = LastFetch(sorted(map(bare_id, records)), newest, verdict.name, verdict.reason, when)
+    data = LastFetch(sorted(map(paper_key, records)), newest, verdict.name, verdict.reason, when)
     path = _path(cache_dir, source)
     with contextlib.suppress(OSError):  # no cache: the next fetch is judged without it
         path.parent.mkdir(parents=True, exist_ok=True)

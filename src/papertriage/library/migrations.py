@@ -132,3 +132,10 @@ def m005_corrections(db: Database) -> None:
         "topic TEXT NOT NULL, fits INTEGER NOT NULL, corrected TEXT NOT NULL, "
         "PRIMARY KEY (paper_id, topic))"
     )
+
+
+@migration
+def m006_digest_seen(db: Database) -> None:
+    # The papers `digest` has shown, by bare arXiv id (else paper id), so that a new version or
+    # a cross-listing of a paper is not news twice.
+    db.execute("CREATE TABLE digest_seen (paper TEXT PRIMARY KEY, shown TEXT NOT NULL)")

@@ -275,6 +275,32 @@ class Library:
             return None
         return found if isinstance(found, dict) else None
 
+    def records_since(self, first_seen: str) -> list[Record]:
+        """The papers first seen at or after an ISO time, in the order first seen."""
+        if not self.exists():
+            return []
+        rows = self.connect().execute(
+            "SELECT record FROM papers WHERE first_seen >= ? ORDER BY first_seen, rowid",
+            (first_seen,),
+        )
+        return [stored_record(row[0]) for row in rows]
+
+    def digest_seen(self) -> set[str]:
+        """The keys (bare arXiv ids, else paper ids) of the papers a digest has shown."""
+        if not self.exists():
+            return set()
+        return {row[0] for row in self.connect().execute("SELECT paper FROM digest_seen")}
+
+    def mark_digested(self, keys: Iterable[str], *, now: str | None = None) -> None:
+        """Remember papers as shown by a digest (one transaction)."""
+        db = self.connect()
+        when = now or current_time()
+        with transaction(db):
+            db.executemany(
+                "INSERT OR IGNORE INTO digest_seen (paper, shown) VALUES (?, ?)",
+                [(key, when) for key in keys],
+            )
+
     def remember_fetch(self, source: str, memory: Mapping[str, object]) -> None:
         db = self.connect()
         with transaction(db):
