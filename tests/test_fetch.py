@@ -282,3 +282,36 @@ def test_since_last_leaves_out_what_the_last_fetch_add_stored(
     code, out, err = run("fetch", "arxiv-rss", "cs.LG", "--since", "last", "--refresh")
     assert code == 0, err
     assert [json.loads(line)["arxiv_id"] for line in out.splitlines()] == ["2508.19999"]
+
+
+@pytest.mark.parametrize(
+    "answer", [Answer(503, b"down"), Answer(body=RSS.read_bytes(), cut=True), Answer(404, b"no")]
+)
+def test_a_failed_fetch_add_leaves_the_library_as_it_was(
+    server: Script, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: Answer
+) -> None:
+    library = tmp_path / "lib.sqlite3"
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(library))
+    assert run("add", str(DATA / "golden" / "hf-page.txt"), "-q")[0] == 0
+    before = library_ids(library)
+    server.answers["/rss/cs.LG"] = [answer]
+    code, out, _ = run("fetch", "arxiv-rss", "cs.LG", "--add")
+    assert code == 4 and not out
+    assert library_ids(library) == before
+
+
+def test_ctrl_c_during_a_fetch_add_leaves_the_library_as_it_was(
+    server: Script, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = tmp_path / "lib.sqlite3"
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(library))
+    assert run("add", str(DATA / "golden" / "hf-page.txt"), "-q")[0] == 0
+    before = library_ids(library)
+
+    def interrupted(self: object, url: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(http.Client, "get", interrupted)
+    code, out, _ = run("fetch", "arxiv-rss", "cs.LG", "--add")
+    assert code == 130 and not out
+    assert library_ids(library) == before
