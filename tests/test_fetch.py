@@ -275,7 +275,9 @@ def test_since_last_leaves_out_what_the_last_fetch_add_stored(
     assert code == 0 and "fetching all" in err and "2 new" in err
     # The same feed again: nothing newer than the last fetch --add, so nothing at all.
     code, out, err = run("fetch", "arxiv-rss", "cs.LG", "--since", "last", "--refresh")
-    assert code == 1 and not out and "quiet" in err
+    assert code == 1 and not out and "quiet: nothing newer than the last fetch --add" in err
+    code, out, err = run("fetch", "arxiv-rss", "cs.LG", "--since", "last")  # from the cache
+    assert code == 1 and not out and "quiet: nothing newer" in err
     # A later day's feed: only its new paper.
     later = RSS.read_text(encoding="utf-8").replace("2508.14001", "2508.19999")
     server.answers["/rss/cs.LG"] = [Answer(body=later.encode())]

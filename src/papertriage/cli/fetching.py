@@ -128,8 +128,10 @@ def fetch(
     if merged.merged:
         messages.info(f"merged {merged.merged} duplicate record(s) of the same paper")
     cached = "; answered from the cache" if client.requests == 0 else ""
-    messages.info(f"{len(merged.records)} papers from {source.value}{cached}")
-    if client.requests == 0 and last is not None:  # the verdict of the fetch that cached it
+    messages.info(f"{_papers(len(merged.records))} from {source.value}{cached}")
+    if fetched.records and not merged.records:  # every paper left out by --since last
+        verdict = verdicts.Verdict("quiet", "nothing newer than the last fetch --add of it")
+    elif client.requests == 0 and last is not None:  # the verdict of the fetch that cached it
         verdict = verdicts.Verdict(last.verdict, f"{last.reason} (as fetched at {last.when})")
     else:
         asked = most if source is Source.arxiv and not fetched.cut else None
@@ -186,6 +188,10 @@ def _remember(source: str, records: list[Record], db: str | None, env: Env) -> N
     library = open_library(env, db)
     newest = max((r.date or "" for r in records), default="")
     library.remember_fetch(source, {"newest": newest, "ids": sorted(map(paper_key, records))})
+
+
+def _papers(count: int) -> str:
+    return f"{count} paper{'' if count == 1 else 's'}"
 
 
 def _end_with(verdict: Verdict, messages: Messages) -> None:

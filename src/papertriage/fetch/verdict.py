@@ -82,7 +82,7 @@ def judge(
             "stale", f"its newest paper ({newest}) is older than the last fetch's ({last.newest})"
         )
     new = len(set(ids) - set(last.ids)) if last is not None else len(ids)
-    return Verdict("fresh", f"{new} papers not in the last fetch of this source")
+    return Verdict("fresh", f"{new} paper{'' if new == 1 else 's'} not in the last fetch of it")
 
 
 def _path(cache_dir: Path, source: str) -> Path:
