@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -121,7 +122,9 @@ def fetch(
     first_day, seen = _since(since, source, urls[0][0], db, env, messages)
     client = Client(env.dirs.cache, timeout=timeout, refresh=refresh, delays=endpoints.delays())
     last = verdicts.last_fetch(env.dirs.cache, urls[0][0])
-    fetched = _fetch_pages(client, urls, source, first_day, messages)
+    expected = sum(size for _, size in urls) if len(urls) > 1 else 0  # a bar for long pagings
+    with progress_bar(env, expected, "fetching") as advance:
+        fetched = _fetch_pages(client, urls, source, first_day, messages, advance)
     from papertriage.listings.merge import merge_duplicates
 
     merged = merge_duplicates([r for r in fetched.records if paper_key(r) not in seen])
@@ -218,6 +221,7 @@ def _fetch_pages(
     source: Source,
     first_day: str | None,
     messages: Messages,
+    advance: Callable[[int], None] | None = None,
 ) -> _Fetched:
     """Every page's papers (a page of `size` papers that holds fewer is the last), each page
     read as the listing format its source answers in."""
@@ -235,6 +239,8 @@ def _fetch_pages(
         kept = [r for r in report.records if first_day is None or (r.date or "") >= first_day]
         fetched.records.extend(kept)
         fetched.cut = fetched.cut or len(kept) < len(report.records)
+        if advance is not None:
+            advance(len(fetched.records))
         if size and (len(report.records) < size or fetched.cut):
             break  # the API has no more, or has reached papers older than --since
     return fetched
