@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -251,3 +252,22 @@ def test_help_to_a_closed_pipe_is_not_an_error() -> None:
         ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, cwd=ROOT
     )
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_a_cache_file_is_kept_whole_or_not_at_all(tmp_path: Path) -> None:
+    from papertriage.output.files import keep_cache_file
+
+    target = tmp_path / "deeper" / "entry.json"
+    assert keep_cache_file(target, ["{", '"a": 1', "}"]) and target.read_text() == '{"a": 1}'
+    assert keep_cache_file(target, b"new") and target.read_bytes() == b"new"
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where a directory should be")
+    assert not keep_cache_file(blocked / "entry.json", b"x")
+
+    def failing() -> Iterator[str]:
+        yield "half"
+        raise OSError(28, "No space left on device")
+
+    assert not keep_cache_file(target, failing())
+    assert target.read_bytes() == b"new"  # the entry before is untouched
+    assert [p.name for p in target.parent.iterdir()] == ["entry.json"]  # no temporary left

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from papertriage import __version__
 from papertriage.errors import ExitCode, PapertriageError
+from papertriage.output.files import keep_cache_file
 
 USER_AGENT = f"papertriage/{__version__} (literature triage; Python urllib)"
 RETRIED_STATUSES = frozenset({429, 502, 503, 504})
@@ -190,12 +191,9 @@ class Client:
         if paths is None:
             return
         meta = {"url": url, "fetched": time.time(), "etag": etag, "modified": modified}
-        with contextlib.suppress(OSError):  # no cache: the next fetch asks again
-            paths[0].parent.mkdir(parents=True, exist_ok=True)
-            for path, data in ((paths[1], body), (paths[0], json.dumps(meta).encode())):
-                temporary = path.with_suffix(path.suffix + ".tmp")
-                temporary.write_bytes(data)
-                temporary.replace(path)
+        # The body first: a meta file always names a whole body (none kept: asked again).
+        if keep_cache_file(paths[1], body):
+            keep_cache_file(paths[0], json.dumps(meta).encode())
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ verdict of the fetch that filled it.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import json
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from papertriage.errors import ExitCode
 from papertriage.models import Record, paper_key
+from papertriage.output.files import keep_cache_file
 
 EXIT_CODES = {
     "fresh": ExitCode.OK,
@@ -108,9 +108,4 @@ def remember(
     newest = max((record.date or "" for record in records), default="")
     when = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     data = LastFetch(sorted(map(paper_key, records)), newest, verdict.name, verdict.reason, when)
-    path = _path(cache_dir, source)
-    with contextlib.suppress(OSError):  # no cache: the next fetch is judged without it
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(asdict(data)), encoding="utf-8")
-        temporary.replace(path)
+    keep_cache_file(_path(cache_dir, source), [json.dumps(asdict(data))])  # or judged without

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from papertriage.models import Record
-from papertriage.output.files import write_atomically
+from papertriage.output.files import keep_cache_file
 
 FORMAT = 1
 
@@ -65,12 +65,6 @@ def load(entry: Path) -> list[Record] | None:
 
 def store(entry: Path, records: list[Record]) -> bool:
     """Write an entry; False (and nothing written) when the cache directory is not writable."""
-    from papertriage.errors import OutputError
     from papertriage.output.render import jsonl_lines
 
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(str(entry), jsonl_lines(records), force=True)
-    except (OSError, OutputError):
-        return False
-    return True
+    return keep_cache_file(entry, jsonl_lines(records))

@@ -14,6 +14,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 
 from papertriage.errors import OutputError
 
@@ -72,6 +73,36 @@ def write_atomically(path: str, chunks: Iterable[str], *, force: bool) -> None:
     except BaseException:
         _remove(handle.name)
         raise
+
+
+def keep_cache_file(path: Path, data: bytes | Iterable[str]) -> bool:
+    """A file of the cache written whole or not at all (bytes, or text in chunks, as UTF-8),
+    its directory made if need be; False, and nothing left behind, when it cannot be written.
+    A cache is papertriage's own: nothing to ask before replacing, no error to report."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(
+            "wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        )
+    except OSError:
+        return False
+    try:
+        with handle:
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                for chunk in data:
+                    handle.write(chunk.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())  # a torn entry would read as a shorter listing
+        os.replace(handle.name, path)
+    except OSError:
+        _remove(handle.name)
+        return False
+    except BaseException:
+        _remove(handle.name)
+        raise
+    return True
 
 
 def _is_stream(path: str) -> bool:

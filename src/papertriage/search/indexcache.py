@@ -15,7 +15,6 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from papertriage.models import Record
 from papertriage.search.index import ARRAY_INDEX_MIN, SearchIndex, joined_tokens
@@ -77,15 +76,8 @@ def _small_index(
         pass  # none yet, or not one this code can read: build it
     if tokens is None:
         tokens = [joined_tokens(record) for record in records]
-    _keep(path, {"format": SMALL_FORMAT, "records": len(records), "tokens": tokens})
+    from papertriage.output.files import keep_cache_file
+
+    saved = {"format": SMALL_FORMAT, "records": len(records), "tokens": tokens}
+    keep_cache_file(path, [json.dumps(saved, ensure_ascii=False, separators=(",", ":"))])
     return SearchIndex.build(records, taxonomy, arrays=False, tokens=tokens)
-
-
-def _keep(path: Path, data: dict[str, Any]) -> None:
-    from papertriage.errors import OutputError
-    from papertriage.output.files import write_atomically
-
-    with contextlib.suppress(OSError, OutputError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        write_atomically(str(path), [text], force=True)

@@ -9,7 +9,6 @@ compiles to is kept there as JSON and read back while the file and papertriage s
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -134,7 +133,9 @@ def compiled(
     except (OSError, ValueError, KeyError, TypeError):
         pass  # not compiled yet, or damaged: compile it again
     taxonomy = parse()
-    _keep(path, json.dumps(taxonomy_data(taxonomy), ensure_ascii=False))
+    from papertriage.output.files import keep_cache_file
+
+    keep_cache_file(path, [json.dumps(taxonomy_data(taxonomy), ensure_ascii=False)])
     return taxonomy
 
 
@@ -159,12 +160,3 @@ def taxonomy_from_data(data: dict[str, Any]) -> Taxonomy:
     if not topics:  # a taxonomy always has topics: this is no file `compiled` wrote
         raise ValueError("a taxonomy without topics")
     return Taxonomy(tuple(topics), Scoring(**data["scoring"]), tuple(data["origins"]))
-
-
-def _keep(path: Path, text: str) -> None:
-    from papertriage.errors import OutputError
-    from papertriage.output.files import write_atomically
-
-    with contextlib.suppress(OSError, OutputError):  # not kept: compiled again next time
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(str(path), [text], force=True)
