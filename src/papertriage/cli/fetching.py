@@ -26,7 +26,13 @@ from papertriage.cli.shell import (
     progress_bar,
     resolve_format,
 )
-from papertriage.cli.sources import open_library, report_parse, retag_library
+from papertriage.cli.sources import (
+    library_to_add_to,
+    open_library,
+    report_added,
+    report_parse,
+    tag_with_progress,
+)
 from papertriage.errors import UsageError
 from papertriage.models import paper_key
 
@@ -250,19 +256,10 @@ def _add(
     records: list[Record], topics: str | None, db: str | None, env: Env, messages: Messages
 ) -> None:
     """The fetched papers tagged and stored in one transaction, as `add` stores a listing."""
-    from papertriage.topics.tagger import Tagger
-
-    library = open_library(env, db)
     taxonomy = load_topics(topics, env)
-    stored = library.taxonomy_hash()
-    if stored is not None and stored != taxonomy.content_hash():
-        retag_library(library, library.records(), taxonomy, messages, env)
-    with progress_bar(env, len(records), "tagging") as advance:
-        tagged = Tagger(taxonomy).tag(records, progress=advance)
-    result = library.add(tagged, taxonomy_hash=taxonomy.content_hash())
-    messages.info(
-        f"{library.path}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged"
-    )
+    library = library_to_add_to(env, db, taxonomy, messages)
+    tagged = tag_with_progress(records, taxonomy, env)
+    report_added(library, library.add(tagged, taxonomy_hash=taxonomy.content_hash()), messages)
 
 
 def _urls(

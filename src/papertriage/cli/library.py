@@ -39,9 +39,11 @@ from papertriage.cli.shell import (
 from papertriage.cli.sources import (
     by_state,
     library_search_index,
+    library_to_add_to,
     open_library,
     piped_input,
     read_inputs,
+    report_added,
     report_parse,
     retag_library,
     selected_records,
@@ -97,20 +99,14 @@ def add(
     messages = Messages(env)
     if not files and env.stdin_is_tty:
         raise UsageError("add needs a listing", hint="e.g. papertriage add listing.txt")
-    library = open_library(env, db)
     taxonomy = load_topics(topics, env)
-    stored = library.taxonomy_hash()
-    if stored is not None and stored != taxonomy.content_hash():
-        retag_library(library, library.records(), taxonomy, messages, env)
+    library = library_to_add_to(env, db, taxonomy, messages)
     options = ReadOptions(format=input_format.value, include_replaced=include_replaced)
     added = _add_listings(library, files or ["-"], options, taxonomy, env, messages, status)
     # An export of a library brings its reading state along: the status asked for wins over
     # the exported one; stars and notes still come.
     restore_exported_states(library, files or [], added.result, keep_status=not status)
-    result = added.result
-    messages.info(
-        f"{library.path}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged"
-    )
+    report_added(library, added.result, messages)
 
 
 def _add_listings(

@@ -28,7 +28,6 @@ from papertriage.cli.shell import (
     emit_objects,
     emit_records,
     load_topics,
-    progress_bar,
     resolve_format,
     show,
 )
@@ -36,6 +35,7 @@ from papertriage.cli.sources import (
     library_index,
     open_library,
     read_inputs,
+    tag_with_progress,
 )
 from papertriage.errors import UsageError
 
@@ -425,8 +425,6 @@ def _judged_library(
     """The taxonomy in force, the library's corrections and its papers as that taxonomy tags
     them, all of them afresh (as `retag` would, nothing stored): each paper's TF-IDF sees the
     same company as when it was added. No corrections is a usage error."""
-    from papertriage.topics.tagger import Tagger
-
     taxonomy = load_topics(topics, env)
     library = open_library(env, db)
     said = library.corrections()
@@ -437,5 +435,4 @@ def _judged_library(
         )
     records = library.records()
     Messages(env).info(f"tagging {len(records)} library papers; {len(said)} corrected")
-    with progress_bar(env, len(records), "tagging") as advance:
-        return taxonomy, said, Tagger(taxonomy).tag(records, progress=advance)
+    return taxonomy, said, tag_with_progress(records, taxonomy, env)

@@ -13,6 +13,7 @@ from papertriage.errors import UsageError
 from papertriage.models import Record
 
 if TYPE_CHECKING:
+    from papertriage.library.adding import AddResult
     from papertriage.library.index import LibraryPostings
     from papertriage.library.store import Library
     from papertriage.listings.parse import ParseReport
@@ -253,13 +254,36 @@ def retag_library(
     library: Library, records: list[Record], taxonomy: Taxonomy, messages: Messages, env: Env
 ) -> list[Record]:
     """Tags of the whole library recomputed with `taxonomy`, stored, and returned."""
-    from papertriage.topics.tagger import Tagger
-
     messages.info(f"re-tagging {len(records)} papers of the library with the current taxonomy")
-    with progress_bar(env, len(records), "re-tagging") as advance:
-        tagged = Tagger(taxonomy).tag(records, progress=advance)
+    tagged = tag_with_progress(records, taxonomy, env, "re-tagging")
     library.set_tags(tagged, taxonomy.content_hash())
     return tagged
+
+
+def tag_with_progress(
+    records: list[Record], taxonomy: Taxonomy, env: Env, label: str = "tagging"
+) -> list[Record]:
+    """The records tagged, a progress bar drawn on a terminal meanwhile."""
+    from papertriage.topics.tagger import Tagger
+
+    with progress_bar(env, len(records), label) as advance:
+        return Tagger(taxonomy).tag(records, progress=advance)
+
+
+def library_to_add_to(env: Env, db: str | None, taxonomy: Taxonomy, messages: Messages) -> Library:
+    """The library to add papers tagged by `taxonomy` to: its papers re-tagged first when they
+    come from another taxonomy, so that every paper's tags come from one."""
+    library = open_library(env, db)
+    stored = library.taxonomy_hash()
+    if stored is not None and stored != taxonomy.content_hash():
+        retag_library(library, library.records(), taxonomy, messages, env)
+    return library
+
+
+def report_added(library: Library, result: AddResult, messages: Messages) -> None:
+    messages.info(
+        f"{library.path}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged"
+    )
 
 
 def read_listing(
