@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,6 +24,9 @@ from papertriage.cli.shell import (
 from papertriage.cli.sources import open_library
 from papertriage.errors import ExitCode
 from papertriage.models import Record, paper_key
+
+if TYPE_CHECKING:
+    from papertriage.library.store import Library
 
 
 class Period(StrEnum):
@@ -77,7 +80,7 @@ def digest(
             f"nothing new in the library in the last {period.value} since the last digest"
         )
         raise typer.Exit(int(ExitCode.NO_RESULTS))
-    ranked = _ranked(fresh, profile, taxonomy.ids, limit, env, db, messages)
+    ranked = _ranked(fresh, library, profile, taxonomy.ids, limit, env, db, messages)
     from papertriage.library.reading import UNREAD
 
     states = library.states()
@@ -93,6 +96,7 @@ def digest(
 
 def _ranked(
     records: list[Record],
+    library: Library,
     profile: str | None,
     topic_ids: list[str],
     limit: int,
@@ -102,7 +106,6 @@ def _ranked(
 ) -> list[Record]:
     """The best `limit` papers: by the learned model if the library has judged papers, else by
     the profile, else as they came."""
-    library = open_library(env, db)
     if library.docs_in_state([], True) or library.docs_in_state(["read", "skip"], False):
         from papertriage.cli.learning import learned_ranking
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from papertriage.fetch.http import Client
     from papertriage.fetch.sources import Endpoints
     from papertriage.fetch.verdict import Verdict
+    from papertriage.library.store import Library
     from papertriage.models import Record
 
 
@@ -147,8 +148,8 @@ def fetch(
         verdict = verdicts.judge(merged.records, last, fetched.declared, asked)
         verdicts.remember(env.dirs.cache, urls[0][0], merged.records, verdict)
     if add:
-        _add(merged.records, topics, db, env, messages)
-        _remember(urls[0][0], fetched.records, db, env)
+        library = _add(merged.records, topics, db, env, messages)
+        _remember(library, urls[0][0], fetched.records)
     else:
         emit_records(merged.records, resolved, output, force, env)
     _end_with(verdict, messages)
@@ -181,7 +182,7 @@ def _since_last(
 ) -> tuple[str | None, set[str]]:
     """The newest day and the papers of the last `fetch --add` of `source` (none remembered:
     nothing to leave out)."""
-    memory = open_library(env, db).last_fetch(source)
+    memory = open_library(env, db).added_fetch(source)
     if memory is None:
         messages.info("no earlier fetch --add of this source in the library: fetching all")
         return None, set()
@@ -191,12 +192,12 @@ def _since_last(
     return day, {str(i) for i in ids} if isinstance(ids, list) else set()
 
 
-def _remember(source: str, records: list[Record], db: str | None, env: Env) -> None:
+def _remember(library: Library, source: str, records: list[Record]) -> None:
+    """What this fetch --add stored, for the next --since last (a quiet day moves nothing on)."""
     if not records:
-        return  # a quiet day moves nothing on
-    library = open_library(env, db)
+        return
     newest = max((r.date or "" for r in records), default="")
-    library.remember_fetch(source, {"newest": newest, "ids": sorted(map(paper_key, records))})
+    library.remember_added_fetch(source, {"newest": newest, "ids": sorted(map(paper_key, records))})
 
 
 def _papers(count: int) -> str:
@@ -254,12 +255,13 @@ def _fetch_pages(
 
 def _add(
     records: list[Record], topics: str | None, db: str | None, env: Env, messages: Messages
-) -> None:
+) -> Library:
     """The fetched papers tagged and stored in one transaction, as `add` stores a listing."""
     taxonomy = load_topics(topics, env)
     library = library_to_add_to(env, db, taxonomy, messages)
     tagged = tag_with_progress(records, taxonomy, env)
     report_added(library, library.add(tagged, taxonomy_hash=taxonomy.content_hash()), messages)
+    return library
 
 
 def _urls(

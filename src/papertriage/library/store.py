@@ -264,7 +264,7 @@ class Library:
         """The content hash of the taxonomy the stored tags come from."""
         return meta(self.connect(), "taxonomy") if self.exists() else None
 
-    def last_fetch(self, source: str) -> dict[str, object] | None:
+    def added_fetch(self, source: str) -> dict[str, object] | None:
         """What `fetch --add` remembered of its last fetch of `source` (for --since last)."""
         if not self.exists():
             return None
@@ -301,7 +301,7 @@ class Library:
                 [(key, when) for key in keys],
             )
 
-    def remember_fetch(self, source: str, memory: Mapping[str, object]) -> None:
+    def remember_added_fetch(self, source: str, memory: Mapping[str, object]) -> None:
         db = self.connect()
         with transaction(db):
             set_meta(db, f"fetch:{source}", json.dumps(dict(memory)))
