@@ -238,10 +238,10 @@ def _fetch_pages(
     format_name = {"arxiv": "arxiv-atom", "arxiv-rss": "arxiv-rss", "hf": "hf-api"}[source.value]
     fetched = _Fetched()
     for url, size in urls:
-        answer = client.get(url)
+        body = client.get(url)
         if fetched.declared is None and source is Source.arxiv:
-            fetched.declared = declared_total(answer.body)
-        report = sources.parsed(answer.body, format_name, url)  # the source, as a file's path
+            fetched.declared = declared_total(body)
+        report = sources.parsed(body, format_name, url)  # the source, as a file's path
         report_parse(report, messages)
         kept = [r for r in report.records if first_day is None or (r.date or "") >= first_day]
         fetched.records.extend(kept)

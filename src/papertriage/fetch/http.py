@@ -52,13 +52,6 @@ class FetchError(PapertriageError):
     exit_code = ExitCode.NETWORK
 
 
-@dataclass(frozen=True)
-class Response:
-    url: str
-    body: bytes
-    from_cache: bool = False
-
-
 @dataclass
 class Client:
     """GETs with the rules above. `sleep` and `clock` are time.sleep and time.monotonic,
@@ -73,10 +66,11 @@ class Client:
     requests: int = 0  # made (not answered from the cache), for reports and tests
     _last: dict[str, float] = field(default_factory=dict)  # host -> when its last request ended
 
-    def get(self, url: str) -> Response:
+    def get(self, url: str) -> bytes:
+        """The body of the answer to a GET of `url`, from the cache when it may answer."""
         cached = None if self.refresh else self._cached(url)
         if cached is not None and time.time() - cached.fetched < FRESH_SECONDS:
-            return Response(url, cached.body, from_cache=True)
+            return cached.body
         headers = {"User-Agent": USER_AGENT}
         if cached is not None and cached.etag:
             headers["If-None-Match"] = cached.etag
@@ -85,9 +79,9 @@ class Client:
         status, body, answer = self._with_retries(url, headers)
         if status == 304 and cached is not None:
             self._keep(url, cached.body, cached.etag, cached.modified)
-            return Response(url, cached.body, from_cache=True)
+            return cached.body
         self._keep(url, body, answer.get("ETag"), answer.get("Last-Modified"))
-        return Response(url, body)
+        return body
 
     # -- requests ------------------------------------------------------------------------------
 

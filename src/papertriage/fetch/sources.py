@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime
 import re
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from papertriage.errors import UsageError
 from papertriage.listings.parse import ParseReport, iter_lines, parse_lines
+from papertriage.models import ARXIV_ID
 
 ARXIV_API = "https://export.arxiv.org/api/query"
 ARXIV_RSS = "https://rss.arxiv.org"
@@ -24,7 +25,6 @@ HF_API = "https://huggingface.co/api"
 ARXIV_DELAY = 3.0  # seconds between two requests to arXiv, as its terms of use ask
 ARXIV_PAGE = 2000  # at most this many results per API call, as arXiv asks
 CATEGORY = re.compile(r"[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?")  # cs.LG, math.OC, hep-th
-ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def check_month(value: str) -> str:
 
 def check_ids(ids: list[str]) -> list[str]:
     for paper_id in ids:
-        if not ARXIV_ID.fullmatch(paper_id):
+        if not ARXIV_ID.fullmatch(paper_id):  # the ids records carry, checked alike
             raise UsageError(
                 f"{paper_id!r} is not an arXiv id", hint="e.g. 2303.08867 or hep-th/9901001"
             )
@@ -152,6 +152,3 @@ def parsed(body: bytes, format: str, source: str) -> ParseReport:
     """A service's answer read as a listing of that format (errors as parse raises them)."""
     text = body.decode("utf-8", errors="replace")
     return parse_lines(iter_lines(text), format, source=source)
-
-
-Fetched = Callable[[str], bytes]  # url -> body
