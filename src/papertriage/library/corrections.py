@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from papertriage.library.sql import now, rows_in, transaction
+from papertriage.library.segments import retag_papers
+from papertriage.library.sql import (
+    bump_version,
+    now,
+    record_json,
+    rows_in,
+    stored_record,
+    transaction,
+)
 from papertriage.models import Record
 
 if TYPE_CHECKING:
@@ -58,9 +66,6 @@ def correct(
 ) -> dict[str, Record]:
     """Record corrections of papers and lay them over their stored tags and the search index's
     topic bits, in one transaction; the papers as now stored."""
-    from papertriage.library.segments import retag_papers
-    from papertriage.library.sql import bump_version, record_json, stored_record
-
     ids, fits = list(paper_ids), {**dict.fromkeys(untag, False), **dict.fromkeys(tag, True)}
     with transaction(db):
         when = now()
