@@ -67,3 +67,8 @@ def test_a_profile_ranks_when_nothing_is_judged_and_watches_authors(
     assert code == 0 and "ranked by the profile" in err
     assert "An Old-Style Identifier" in out and "Expert Parallelism" not in out
     assert "1 new papers in the digest (1 left)" in err
+
+
+def test_a_bad_profile_is_an_error_even_with_nothing_new(library: Path, tmp_path: Path) -> None:
+    code, out, err = run("digest", "--profile", str(tmp_path / "missing.yaml"))
+    assert code == 2 and not out and "cannot read the profile" in err

@@ -317,3 +317,14 @@ def test_ctrl_c_during_a_fetch_add_leaves_the_library_as_it_was(
     code, out, _ = run("fetch", "arxiv-rss", "cs.LG", "--add")
     assert code == 130 and not out
     assert library_ids(library) == before
+
+
+@pytest.mark.parametrize(
+    "name", ["PAPERTRIAGE_ARXIV_RSS", "PAPERTRIAGE_ARXIV_API", "PAPERTRIAGE_HF_API"]
+)
+def test_an_address_that_is_no_http_url_is_a_usage_error(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(name, "not a url")
+    code, out, err = run("fetch", "arxiv-rss", "cs.LG")
+    assert code == 2 and not out and err.startswith(f"Error: ${name} must be an http(s) address")

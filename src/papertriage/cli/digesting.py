@@ -27,6 +27,7 @@ from papertriage.models import Record, paper_key
 
 if TYPE_CHECKING:
     from papertriage.library.store import Library
+    from papertriage.search.rank import Profile
 
 
 class Period(StrEnum):
@@ -67,6 +68,7 @@ def digest(
     env = Env.detect(quiet=quiet)
     messages = Messages(env)
     taxonomy = load_topics(topics, env)
+    chosen = _profile(profile, taxonomy.ids)  # checked before anything is read
     library = open_library(env, db)
     since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=PERIOD_DAYS[period])
     seen = library.digest_seen()
@@ -80,7 +82,7 @@ def digest(
             f"nothing new in the library in the last {period.value} since the last digest"
         )
         raise typer.Exit(int(ExitCode.NO_RESULTS))
-    ranked = _ranked(fresh, library, profile, taxonomy.ids, limit, env, db, messages)
+    ranked = _ranked(fresh, library, chosen, profile, limit, env, db, messages)
     from papertriage.library.reading import UNREAD
 
     states = library.states()
@@ -94,11 +96,19 @@ def digest(
     messages.info(f"{len(ranked)} new papers in the digest ({len(fresh) - len(ranked)} left)")
 
 
+def _profile(path: str | None, topic_ids: list[str]) -> Profile | None:
+    if path is None:
+        return None
+    from papertriage.search import rank
+
+    return rank.load_profile(path, topic_ids)
+
+
 def _ranked(
     records: list[Record],
     library: Library,
-    profile: str | None,
-    topic_ids: list[str],
+    profile: Profile | None,
+    profile_path: str | None,
     limit: int,
     env: Env,
     db: str | None,
@@ -115,7 +125,6 @@ def _ranked(
     if profile is not None:
         from papertriage.search import rank
 
-        chosen = rank.load_profile(profile, topic_ids)
-        messages.info(f"no judged papers yet: ranked by the profile {profile}")
-        return [hit.record for hit in rank.rank_by_profile(records, chosen, limit=limit)]
+        messages.info(f"no judged papers yet: ranked by the profile {profile_path}")
+        return [hit.record for hit in rank.rank_by_profile(records, profile, limit=limit)]
     return records[:limit]

@@ -38,9 +38,9 @@ class Endpoints:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Endpoints:
         return cls(
-            environ.get("PAPERTRIAGE_ARXIV_API") or ARXIV_API,
-            (environ.get("PAPERTRIAGE_ARXIV_RSS") or ARXIV_RSS).rstrip("/"),
-            (environ.get("PAPERTRIAGE_HF_API") or HF_API).rstrip("/"),
+            _address(environ, "PAPERTRIAGE_ARXIV_API", ARXIV_API),
+            _address(environ, "PAPERTRIAGE_ARXIV_RSS", ARXIV_RSS).rstrip("/"),
+            _address(environ, "PAPERTRIAGE_HF_API", HF_API).rstrip("/"),
             _number(environ, "PAPERTRIAGE_ARXIV_DELAY", ARXIV_DELAY),
             int(_number(environ, "PAPERTRIAGE_ARXIV_PAGE", ARXIV_PAGE, high=ARXIV_PAGE)),
         )
@@ -49,6 +49,16 @@ class Endpoints:
         """Host -> seconds between requests: arXiv's hosts get their delay."""
         hosts = {urllib.parse.urlsplit(url).netloc for url in (self.arxiv_api, self.arxiv_rss)}
         return dict.fromkeys(hosts, self.arxiv_delay)
+
+
+def _address(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = environ.get(name) or default
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(
+            f"${name} must be an http(s) address (got {value!r})", hint=f"e.g. {default}"
+        )
+    return value
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, high: float = 1e9) -> float:

@@ -72,7 +72,9 @@ def judge(
             "incomplete", f"{len(records)} papers arrived of the {min(declared, asked)} announced"
         )
     if not records:
-        return Verdict("quiet", "a valid answer without papers (on a feed: a day without announcements)")
+        return Verdict(
+            "quiet", "a valid answer without papers (on a feed: a day without announcements)"
+        )
     ids = sorted(paper_key(record) for record in records)
     newest = max((record.date or "" for record in records), default="")
     if last is not None and ids == last.ids:
