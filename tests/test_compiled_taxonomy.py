@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,21 @@ def test_a_second_run_gives_the_same_output_from_the_compiled_taxonomy(
     monkeypatch.setattr(taxonomy, "_default", None)  # as in a new process
     monkeypatch.setattr(taxonomyfile, "read_topics_file", no_yaml)
     assert run(*args)[:2] == first[:2]
+
+
+def test_a_compiled_taxonomy_brings_its_content_hash_and_a_changed_one_hashes_afresh(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    fresh = taxonomy.load_taxonomy(user_file(tmp_path))
+    taxonomy.load_taxonomy(user_file(tmp_path), cache)  # compiles
+    loaded = taxonomy.load_taxonomy(user_file(tmp_path), cache)
+    assert loaded.__dict__.get("_content_hash") == fresh.content_hash()  # read, not worked out
+    assert loaded.content_hash() == fresh.content_hash()
+    changed = replace(loaded, scoring=replace(loaded.scoring, threshold=9.0))
+    assert "_content_hash" not in changed.__dict__
+    assert changed.content_hash() != loaded.content_hash()
+    # A compiled file without a usable hash: worked out again.
+    data = taxonomy.taxonomy_data(fresh)
+    data["content_hash"] = None
+    assert taxonomy.taxonomy_from_data(data).content_hash() == fresh.content_hash()

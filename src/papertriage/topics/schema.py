@@ -15,6 +15,9 @@ from dataclasses import asdict, dataclass, field
 from papertriage.errors import PapertriageError
 
 TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9\-]*")
+# Where a Taxonomy keeps its content hash once known: an instance attribute, not a field, so
+# dataclasses.replace() (a changed taxonomy) never carries an old hash over.
+KNOWN_HASH = "_content_hash"
 
 
 class TaxonomyError(PapertriageError):
@@ -83,7 +86,16 @@ class Taxonomy:
         return suggest(word, self.ids)
 
     def content_hash(self) -> str:
-        """A hash of everything that decides tags: changes whenever a rule changes."""
+        """A hash of everything that decides tags: changes whenever a rule changes.
+
+        Worked out once per taxonomy (a compiled one brings it from the cache): every command
+        on a cached listing asks for it, and it costs more than reading the taxonomy."""
+        known = self.__dict__.get(KNOWN_HASH)
+        if known is None:
+            known = self.__dict__[KNOWN_HASH] = self._hash_rules()
+        return str(known)
+
+    def _hash_rules(self) -> str:
         data = {
             "scoring": asdict(self.scoring),
             "topics": [

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from papertriage.topics.schema import (
+    KNOWN_HASH,
     TOPIC_ID,
     Scoring,
     Taxonomy,
@@ -114,7 +115,7 @@ def resolve_taxonomy(
 # Compiled taxonomies: a topics file read once, kept as JSON (not pickle: a cache file is data,
 # never code), so a command on a known file skips PyYAML, its import and the validation.
 
-COMPILED_FORMAT = 1
+COMPILED_FORMAT = 2  # 2: the content hash kept beside the rules
 
 
 def compiled(
@@ -145,6 +146,7 @@ def taxonomy_data(taxonomy: Taxonomy) -> dict[str, Any]:
         "topics": [asdict(topic) for topic in taxonomy.topics],
         "scoring": asdict(taxonomy.scoring),
         "origins": list(taxonomy.origins),
+        "content_hash": taxonomy.content_hash(),
     }
 
 
@@ -159,4 +161,7 @@ def taxonomy_from_data(data: dict[str, Any]) -> Taxonomy:
         topics.append(Topic(**values))
     if not topics:  # a taxonomy always has topics: this is no file `compiled` wrote
         raise ValueError("a taxonomy without topics")
-    return Taxonomy(tuple(topics), Scoring(**data["scoring"]), tuple(data["origins"]))
+    taxonomy = Taxonomy(tuple(topics), Scoring(**data["scoring"]), tuple(data["origins"]))
+    if isinstance(data.get("content_hash"), str):  # kept when compiled: no need to hash again
+        taxonomy.__dict__[KNOWN_HASH] = data["content_hash"]
+    return taxonomy
