@@ -31,6 +31,30 @@ def test_moe_variants_in_the_title(title: str) -> None:
     assert "moe" in tags_of(title)
 
 
+@pytest.mark.parametrize(
+    ("title", "topic"),
+    [
+        # Forms authors write, found untagged on the venue corpus's tune split (bench/unseen.py).
+        ("Investigating Eligibility Traces in Deep Q-Networks", "reinforcement-learning"),
+        ("Learning Locomotion Skills Using DeepRL", "reinforcement-learning"),
+        ("Direct Preference Optimization for Safer Chat Models", "reinforcement-learning"),
+        ("Aligning Chat Models by Learning from AI Feedback", "reinforcement-learning"),
+        ("Binarizing the Weights of Recurrent Networks", "quantization"),
+        ("Ternarized Transformers", "quantization"),
+        ("Byzantine-Robust Gradient Aggregation", "distributed-training"),
+        ("Student-Teacher Training for Compact Speech Models", "distillation"),
+    ],
+)
+def test_the_forms_authors_write_in_a_title(title: str, topic: str) -> None:
+    assert topic in tags_of(title)
+
+
+def test_temporal_differences_of_video_frames_are_no_reinforcement_learning() -> None:
+    title = "Visual Representation Learning via Temporal Differences"
+    assert "reinforcement-learning" not in tags_of(title)
+    assert "reinforcement-learning" in tags_of("Temporal-Difference Learning with Linear Features")
+
+
 def test_a_passing_mention_in_the_abstract_is_not_enough() -> None:
     abstract = "Unlike pruning, our method keeps all weights. " + FILLER
     assert "pruning" not in tags_of("A New Attention Layer", abstract)
