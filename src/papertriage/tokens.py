@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 TOKEN = re.compile(r"[^\W_]+")  # letters and digits; punctuation, hyphens and "_" separate words
 
@@ -49,3 +50,26 @@ def phrase_regex(phrase: str, *, plural: bool = False) -> str:
     words = TOKEN.findall(phrase)
     body = r"[\W_]+".join(map(re.escape, words))
     return r"(?<![^\W_])" + body + (r"s?" if plural else "") + r"(?![^\W_])"
+
+
+def holds_in_a_row(text: str, words: Sequence[str]) -> bool:
+    """Whether the tokens of `text` hold the tokens `words` in a row (as `tokenize` sees them).
+
+    Search asks this of up to a hundred abstracts per query; instead of tokenising each whole
+    text, an ASCII text is only read from each place where the first word starts a token (the
+    same tokens, as lower-casing ASCII keeps every length and boundary)."""
+    if not words:
+        return True
+    if not text.isascii():
+        needle = f" {' '.join(words)} "
+        return needle in f" {' '.join(tokenize(text))} "
+    lowered, first = text.lower(), words[0]
+    start = lowered.find(first)
+    while start != -1:
+        if start == 0 or not lowered[start - 1].isalnum():
+            following = TOKEN.finditer(lowered, start)
+            tokens = [stem(match.group()) for match, _ in zip(following, words, strict=False)]
+            if tokens == list(words):
+                return True
+        start = lowered.find(first, start + 1)
+    return False

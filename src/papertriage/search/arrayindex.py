@@ -20,7 +20,13 @@ import numpy as np
 
 import papertriage.search.scoring as scoring
 from papertriage.models import Record
-from papertriage.search.query import Hit, contains_phrase, ordered, search_tokens
+from papertriage.search.query import (
+    Hit,
+    contains_phrase,
+    in_a_row_places,
+    ordered,
+    search_tokens,
+)
 from papertriage.search.scoring import TITLE_WEIGHT
 
 if TYPE_CHECKING:
@@ -268,11 +274,13 @@ def rank_postings(source: Postings, plan: Plan) -> list[Hit]:
     for tag in plan.topic_ids:
         boost |= source.tag_mask_at(tag, numbers)
     final = scoring.final_score(text, boost * topic)
-    keep &= scoring.passes(final, plan.min_score, query.has_terms)
+    # With words to find in a row, scores still rise below: min_score is applied after.
+    keep &= scoring.passes(final, 0.0 if plan.in_a_row else plan.min_score, query.has_terms)
     chosen = np.flatnonzero(keep)  # positions in `numbers`
     fetched: dict[int, Record] = {}
-    if plan.phrases:
-        chosen = _with_phrases(source, numbers, final, chosen, plan, fetched)
+    chosen, final, gains = _read_texts(
+        source, numbers, (text, boost * topic, final), chosen, plan, fetched
+    )
     if plan.limit is not None and len(chosen) > plan.limit:
         chosen = _best(chosen, final, plan.limit)
     docs_chosen = numbers[chosen]
@@ -282,6 +290,8 @@ def rank_postings(source: Postings, plan: Plan) -> list[Hit]:
     hits = []
     for at, number in zip(chosen.tolist(), wanted, strict=True):
         parts = {"text": scoring.shown(float(text[at]))}
+        if at in gains:
+            parts["phrase"] = scoring.shown(gains[at])
         if boost[at]:
             parts["topic"] = scoring.shown(topic)
         record = fetched[number]
@@ -323,17 +333,73 @@ def _holds(size: int, docs: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     return held
 
 
+def _read_texts(
+    source: Postings,
+    numbers: np.ndarray,
+    scores: tuple[np.ndarray, np.ndarray, np.ndarray],
+    chosen: np.ndarray,
+    plan: Plan,
+    fetched: dict[int, Record],
+) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
+    """What the postings cannot tell, read in the papers' text (`fetched` keeps what was read):
+    the positions of `chosen` left by the quoted phrases and min_score, the final scores with
+    the gain for the words in a row, and those gains by position. `scores` is (text, topic,
+    final)."""
+    final = scores[2]
+    if plan.phrases:
+        wanted = plan.limit
+        if plan.in_a_row and wanted is not None:
+            wanted = max(wanted, scoring.IN_A_ROW_POOL)
+        chosen = _with_phrases(source, numbers, final, chosen, plan.phrases, wanted, fetched)
+    gains: dict[int, float] = {}  # position -> what holding the words in a row added
+    if plan.in_a_row:
+        final, gains = _with_in_a_row(source, numbers, scores, chosen, plan.in_a_row, fetched)
+        chosen = chosen[scoring.passes(final[chosen], plan.min_score, plan.query.has_terms)]
+    return chosen, final, gains
+
+
+def _with_in_a_row(
+    source: Postings,
+    numbers: np.ndarray,
+    scores: tuple[np.ndarray, np.ndarray, np.ndarray],
+    chosen: np.ndarray,
+    words: tuple[str, ...],
+    fetched: dict[int, Record],
+) -> tuple[np.ndarray, dict[int, float]]:
+    """The final scores with the gain of the IN_A_ROW_POOL best papers of `chosen` that hold
+    `words` in a row added, and those gains by position; `scores` is (text, topic, final)."""
+    text, topic, final = scores
+    pool = chosen
+    if len(pool) > scoring.IN_A_ROW_POOL:
+        pool = _best(pool, final, scoring.IN_A_ROW_POOL)  # ties included: settled by id below
+    docs = numbers[pool].tolist()
+    missing = [number for number in docs if number not in fetched]
+    fetched.update(zip(missing, source.records_at(missing), strict=True))
+    ranked = sorted(
+        zip(pool.tolist(), docs, strict=True),
+        key=lambda item: (-final[item[0]], fetched[item[1]].id),
+    )
+    final = final.copy()
+    gains = {}
+    for at, number in ranked[: scoring.IN_A_ROW_POOL]:
+        gain = scoring.in_a_row(float(text[at]), *in_a_row_places(fetched[number], words))
+        if gain:
+            gains[at] = gain
+            final[at] = scoring.final_score(float(text[at]) + gain, float(topic[at]))
+    return final, gains
+
+
 def _with_phrases(
     source: Postings,
     numbers: np.ndarray,
     final: np.ndarray,
     chosen: np.ndarray,
-    plan: Plan,
+    phrases: list[tuple[str, ...]],
+    limit: int | None,
     fetched: dict[int, Record],
 ) -> np.ndarray:
     """The positions in `chosen` whose paper has every quoted phrase, checked best first and
-    only until the limit is reached (a common phrase need not fetch every paper's text)."""
-    phrases, limit = plan.phrases, plan.limit
+    only until `limit` are found (a common phrase need not fetch every paper's text)."""
     order = chosen[np.argsort(-final[chosen], kind="stable")].tolist()
     kept: list[int] = []
     for start in range(0, len(order), PHRASE_BATCH):

@@ -264,21 +264,45 @@ class SearchIndex:
                 found = sum(1 for t in typed_terms if number in self.postings.get(t, ()))
                 scores[number] *= scoring.coordination(found, len(typed_terms))
         boost = scoring.topic_boost(scoring.boost_base(max(scores.values(), default=0.0)))
-        hits = []
+        scored = []
         for number in candidates:
             record = self.records[number]
             parts = {"text": scores.get(number, 0.0)}
             if plan.topic_ids.intersection(record.tags):
                 parts["topic"] = boost
             score = scoring.final_score(parts["text"], parts.get("topic", 0.0))
+            if scoring.passes(score, 0.0, query.has_terms):
+                scored.append((score, number, parts))
+        if plan.in_a_row:
+            scored = self._with_in_a_row(scored, plan.in_a_row)
+        hits = []
+        for score, number, parts in scored:
             if not scoring.passes(score, plan.min_score, query.has_terms):
                 continue
             matched = tuple(
                 sorted(term for term in plan.weighted if number in self.postings.get(term, ()))
             )
             shown = {k: scoring.shown(v) for k, v in parts.items()}
-            hits.append(Hit(record, scoring.shown(score), matched, shown))
+            hits.append(Hit(self.records[number], scoring.shown(score), matched, shown))
         return ordered(hits, plan.limit)
+
+    def _with_in_a_row(
+        self, scored: list[tuple[float, int, dict[str, float]]], words: tuple[str, ...]
+    ) -> list[tuple[float, int, dict[str, float]]]:
+        """`scored` (score, paper number, parts) with the gain of the IN_A_ROW_POOL best papers
+        that hold `words` in a row added (as the "phrase" part)."""
+        assert self.words is not None  # the dictionary postings are always words
+        scored.sort(key=lambda item: (-item[0], self.records[item[1]].id))
+        for at, (_, number, parts) in enumerate(scored[: scoring.IN_A_ROW_POOL]):
+            gain = scoring.in_a_row(parts["text"], *self.words.in_a_row_places(number, words))
+            if gain:
+                parts = {"text": parts["text"], "phrase": gain, **parts}  # text, phrase, topic
+                scored[at] = (
+                    scoring.final_score(parts["text"] + gain, parts.get("topic", 0.0)),
+                    number,
+                    parts,
+                )
+        return scored
 
     def _check_tags(self, tags: set[str]) -> None:
         import difflib

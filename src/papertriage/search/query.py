@@ -13,7 +13,7 @@ from typing import NamedTuple
 from papertriage.errors import UsageError
 from papertriage.models import Record
 from papertriage.search.stopwords import STOP_WORDS
-from papertriage.tokens import TOKEN, stem, tokenize
+from papertriage.tokens import TOKEN, holds_in_a_row, stem, tokenize
 
 MAX_QUERY_CHARS = 1000
 
@@ -144,6 +144,23 @@ class Plan:
     @property
     def phrases(self) -> list[tuple[str, ...]]:
         return [tuple(self._terms(phrase)) for phrase in self.query.phrases]
+
+    @property
+    def in_a_row(self) -> tuple[str, ...]:
+        """The words typed (corrected), in order, that a paper may hold in a row: none unless
+        two of them are no stop words; stop words at either end left out."""
+        terms = self._terms(self.query.words)
+        while terms and terms[0] in STOP_WORDS:
+            terms.pop(0)
+        while terms and terms[-1] in STOP_WORDS:
+            terms.pop()
+        content = [term for term in terms if term not in STOP_WORDS]
+        return tuple(terms) if len(content) >= 2 else ()
+
+
+def in_a_row_places(record: Record, words: tuple[str, ...]) -> tuple[bool, bool]:
+    """Whether the record's title, and its abstract, hold the tokens `words` in a row."""
+    return holds_in_a_row(record.title, words), holds_in_a_row(record.abstract, words)
 
 
 def contains_phrase(record: Record, phrase: tuple[str, ...]) -> bool:

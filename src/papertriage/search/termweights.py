@@ -58,6 +58,12 @@ class GatheredPostings(Mapping[str, dict[int, float]]):
         """Whether paper `number`'s title has the term."""
         return f" {term} " in self.padded()[number][0]
 
+    def in_a_row_places(self, number: int, words: Sequence[str]) -> tuple[bool, bool]:
+        """Whether paper `number`'s title, and its abstract, hold the terms `words` in a row."""
+        needle = " " + "  ".join(words) + " "  # the padded texts' spacing
+        title, abstract = self.padded()[number]
+        return needle in title, needle in abstract
+
     @property
     def vocabulary(self) -> set[str]:
         """Every term, for what needs them all (correcting a typo): split out on first use."""
