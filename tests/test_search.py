@@ -179,3 +179,25 @@ def test_array_postings_rank_exactly_like_the_dictionaries(query: str) -> None:
         assert [h.record.id for h in got] == [h.record.id for h in expected]
         assert [h.score for h in got] == pytest.approx([h.score for h in expected], abs=1e-5)
         assert [h.matched for h in got] == [h.matched for h in expected]
+
+
+@pytest.mark.parametrize(
+    ("query", "not_named", "named"),
+    [
+        ("data pruning", "pruning", "data-efficiency"),  # pruning excludes "data pruning"
+        ("sparse expert models", "sparsity", None),  # sparsity excludes "sparse expert"
+        ("vision-language models", "llm", None),  # llm excludes "vision-language model"
+    ],
+)
+def test_a_query_in_a_topics_excluded_sense_does_not_name_it(
+    query: str, not_named: str, named: str | None
+) -> None:
+    index = SearchIndex.build([Record.create("A paper", "Some words.")], default_taxonomy())
+    topics = index.plan(parse_query(query)).topic_ids
+    assert not_named not in topics
+    assert named is None or named in topics
+    # The same words outside the excluded sense still name the topic.
+    plain = {"data pruning": "pruning", "sparse expert models": "sparse models"}.get(
+        query, "language models"
+    )
+    assert not_named in index.plan(parse_query(plain)).topic_ids

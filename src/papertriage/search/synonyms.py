@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from papertriage.search.query import search_tokens
 
@@ -21,13 +21,19 @@ class TopicTerms:
     id: str
     phrases: list[tuple[str, ...]]  # stemmed token sequences of its phrases and acronyms
     synonyms: list[tuple[tuple[str, ...], tuple[str, ...]]]  # (acronym, phrase it abbreviates)
+    excluded: list[tuple[str, ...]] = field(default_factory=list)  # its exclude phrases, as tokens
 
 
 def named_topics(topics: Sequence[TopicTerms], tokens: Sequence[str]) -> list[TopicTerms]:
-    """Topics the query names: one of their phrases or acronyms, or most of its words."""
+    """Topics the query names: one of their phrases or acronyms, or most of its words; not a
+    topic whose excluded sense the query has in a row ("vision-language model" names no topic
+    of language models, as such papers are not tagged with it)."""
     wanted = set(tokens)
+    typed = f" {' '.join(tokens)} "
     named = []
     for topic in topics:
+        if any(f" {' '.join(phrase)} " in typed for phrase in topic.excluded):
+            continue
         for phrase in topic.phrases:
             overlap = len(wanted.intersection(phrase))
             if overlap == len(phrase) or (
@@ -67,7 +73,8 @@ def topic_terms(taxonomy: object) -> list[TopicTerms]:
             if len(phrase_initials) >= 2 and phrase_initials in forms
         ]
         names = [*phrases, *acronyms, tuple(search_tokens(topic.id.replace("-", " ")))]
-        topics.append(TopicTerms(topic.id, [n for n in names if n], synonyms))
+        excluded = [tuple(search_tokens(phrase)) for phrase in topic.exclude]
+        topics.append(TopicTerms(topic.id, [n for n in names if n], synonyms, excluded))
     return topics
 
 
