@@ -47,6 +47,29 @@ def test_adding_twice_changes_nothing_and_overlaps_merge(tmp_path: Path) -> None
     assert len(library.records()) == 259
 
 
+def test_two_arxiv_ids_with_one_title_stay_two_papers_in_the_library(tmp_path: Path) -> None:
+    # As merge_duplicates keeps them apart in a listing: "Introduction", or a new day's feed.
+    library = Library(tmp_path / "lib.sqlite3")
+    library.add([Record.create("Introduction", "First.", arxiv_id="2301.00001")])
+    second = library.add([Record.create("Introduction", "Second.", arxiv_id="2302.00002v1")])
+    assert (second.new, second.updated) == (1, 0)
+    # Without an arXiv id, or with one of them (another version), it is one of those papers.
+    same = library.add(
+        [
+            Record.create("Introduction", "First.", authors=["Ada"]),
+            Record.create("Introduction", "Second.", arxiv_id="2302.00002v3"),
+        ]
+    )
+    assert same.new == 0
+    assert sorted(r.arxiv_id or "" for r in library.records()) == ["2301.00001", "2302.00002"]
+    # A paper first stored without an id, then given one by a merge, keeps others apart too.
+    library.add([Record.create("Method", "A.")])
+    library.add([Record.create("Method", "A.", arxiv_id="2303.00003")])
+    third = library.add([Record.create("Method", "B.", arxiv_id="2304.00004")])
+    assert third.new == 1
+    assert len(library.records()) == 4
+
+
 def test_state_notes_and_prefixes(tmp_path: Path) -> None:
     library = Library(tmp_path / "lib.sqlite3")
     records = example_records()

@@ -121,14 +121,16 @@ class MergeIndex:
 
     def __init__(self) -> None:
         self.by_arxiv: dict[str, str] = {}
-        self.by_title: dict[str, str] = {}
+        self.by_title: dict[str, tuple[str, str | None]] = {}  # -> (key, its arXiv id if known)
         self.blocks: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
 
     def add_keys(self, key: str, title: str, arxiv_id: str | None) -> None:
         """Know a paper by its normalised title and arXiv id alone (what the library stores)."""
         if arxiv_id:
             self.by_arxiv.setdefault(arxiv_id.lower(), key)
-        self.by_title.setdefault(title, key)
+        known = self.by_title.get(title)
+        if known is None or (known[0] == key and arxiv_id):  # the first paper of that title
+            self.by_title[title] = (key, arxiv_id)
         for block in _blocks(title):
             self.blocks[block].append((title, key, arxiv_id))
 
@@ -156,7 +158,13 @@ class MergeIndex:
         `find` answers without comparing titles for near-identity."""
         if record.arxiv_id and record.arxiv_id.lower() in self.by_arxiv:
             return self.by_arxiv[record.arxiv_id.lower()]
-        return self.by_title.get(title)
+        known = self.by_title.get(title)
+        if known is None:
+            return None
+        key, arxiv_id = known
+        if record.arxiv_id and arxiv_id and record.arxiv_id.lower() != arxiv_id.lower():
+            return None  # two arXiv ids are two papers, as merge_duplicates has it
+        return key
 
 
 def near_identical(title: str, other: str) -> bool:
