@@ -24,6 +24,7 @@ no topic tagging more than twice its positives; search nDCG@10 >= FTS5 + 0.10. A
 prints FAIL but exits 0; a broken run (no corpus, no judged paper) exits 2.
 
     python bench/unseen.py
+    python bench/unseen.py --split tune --per-query           # while changing papertriage
     python bench/unseen.py --corpus my.jsonl --min-papers 2   # another corpus (or a tiny one)
 """
 
@@ -158,15 +159,33 @@ def queries_of(papers: list[Paper], min_papers: int, limit: int) -> list[tuple[s
     return queries
 
 
-def search_figures(papers: list[Paper], queries: list[tuple[str, set[str]]]) -> tuple[float, float]:
+def search_scores(
+    papers: list[Paper], queries: list[tuple[str, set[str]]]
+) -> list[tuple[float, float]]:
+    """Each query's nDCG@10 for papertriage and for FTS5."""
     records = Tagger(default_taxonomy()).tag([p.record for p in papers])
     ours, fts5 = papertriage_ranker(records), fts5_ranker(records)
-    scores: tuple[list[float], list[float]] = ([], [])
+    scores = []
     for query, relevant in queries:
         grades = dict.fromkeys(relevant, 1)
-        scores[0].append(ndcg(ours(query), grades))
-        scores[1].append(ndcg(fts5(query), grades))
-    return statistics.fmean(scores[0]), statistics.fmean(scores[1])
+        scores.append((ndcg(ours(query), grades), ndcg(fts5(query), grades)))
+    return scores
+
+
+def search_figures(papers: list[Paper], queries: list[tuple[str, set[str]]]) -> tuple[float, float]:
+    scores = search_scores(papers, queries)
+    return statistics.fmean(s[0] for s in scores), statistics.fmean(s[1] for s in scores)
+
+
+def per_query_lines(
+    queries: list[tuple[str, set[str]]], scores: list[tuple[float, float]]
+) -> list[str]:
+    """One line a query, the largest losses to FTS5 first: where to look next."""
+    rows = sorted(zip(queries, scores, strict=True), key=lambda row: row[1][0] - row[1][1])
+    lines = ["  difference  ours   FTS5  relevant  query"]
+    for (query, relevant), (ours, fts5) in rows:
+        lines.append(f"  {ours - fts5:+10.3f} {ours:5.3f} {fts5:6.3f} {len(relevant):9d}  {query}")
+    return lines
 
 
 def report_split(name: str, papers: list[Paper], args: argparse.Namespace) -> list[str]:
@@ -191,12 +210,16 @@ def report_split(name: str, papers: list[Paper], args: argparse.Namespace) -> li
         )
     queries = queries_of(papers, args.min_papers, args.queries)
     if queries:
-        ours, fts5 = search_figures(papers, queries)
+        scores = search_scores(papers, queries)
+        ours = statistics.fmean(s[0] for s in scores)
+        fts5 = statistics.fmean(s[1] for s in scores)
         lines.append(
             f"search, {len(queries)} keyword queries: nDCG@10 papertriage {ours:.3f}, FTS5 "
             f"{fts5:.3f} ({ours - fts5:+.3f}; target >= +{NDCG_MARGIN:.2f}): "
             f"{verdict(ours - fts5 >= NDCG_MARGIN)}"
         )
+        if args.per_query:
+            lines += per_query_lines(queries, scores)
     return [*lines, ""]
 
 
@@ -207,6 +230,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=100, help="queries per split, at most")
     parser.add_argument(
         "--min-positives", type=int, default=MIN_POSITIVES, help="positives a counted topic needs"
+    )
+    parser.add_argument(
+        "--split",
+        choices=[*SPLITS, "both"],
+        default="both",
+        help="measure one split only (while changing papertriage: tune)",
+    )
+    parser.add_argument(
+        "--per-query", action="store_true", help="each query's nDCG@10 beside FTS5's"
     )
     return parser.parse_args(argv)
 
@@ -220,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     papers = load_papers(args.corpus)
     lines = [f"papertriage on unseen text: {args.corpus.name}, {len(papers)} judged papers", ""]
     for name, venues in SPLITS.items():
+        if args.split not in ("both", name):
+            continue
         split = [p for p in papers if p.venue in venues]
         if not split:
             print(f"unseen: error: no judged paper from {', '.join(venues)}", file=sys.stderr)

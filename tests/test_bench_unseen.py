@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,23 @@ def test_unseen_bench_reports_both_splits_beside_its_baselines(tmp_path: Path) -
     assert "## tune split: 4 papers" in out and "## report split: 4 papers" in out
     assert "naive recall" in out and "FTS5" in out and "nDCG@10" in out
     assert "search, 3 keyword queries" in out  # pruning, graph neural, deep learning
+
+
+def test_one_split_with_each_query_beside_fts5(tmp_path: Path) -> None:
+    path = str(corpus(tmp_path / "c.jsonl"))
+    done = run_bench(
+        "unseen.py", "--corpus", path, "--min-papers", "2", "--split", "tune", "--per-query"
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "## tune split" in out and "report split" not in out
+    for query, relevant in (("pruning", 2), ("graph neural", 2), ("deep learning", 4)):
+        row = re.search(
+            rf"^ +([+-]\d\.\d{{3}}) +(\d\.\d{{3}}) +(\d\.\d{{3}}) +{relevant}  {query}$", out, re.M
+        )
+        assert row, f"no row for {query!r}:\n{out}"
+        difference, ours, fts5 = (float(value) for value in row.groups())
+        assert abs(difference - (ours - fts5)) < 0.002
 
 
 def test_keywords_decide_the_positives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
