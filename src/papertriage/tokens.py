@@ -55,9 +55,10 @@ def phrase_regex(phrase: str, *, plural: bool = False) -> str:
 def holds_in_a_row(text: str, words: Sequence[str]) -> bool:
     """Whether the tokens of `text` hold the tokens `words` in a row (as `tokenize` sees them).
 
-    Search asks this of up to a hundred abstracts per query; instead of tokenising each whole
-    text, an ASCII text is only read from each place where the first word starts a token (the
-    same tokens, as lower-casing ASCII keeps every length and boundary)."""
+    Search asks this of the best papers of a query (quoted phrases, words in a row); instead
+    of tokenising each whole text, an ASCII text is only read from each place where the first
+    word starts a token (the same tokens, as lower-casing ASCII keeps every length and
+    boundary)."""
     if not words:
         return True
     if not text.isascii():

@@ -165,9 +165,4 @@ def in_a_row_places(record: Record, words: tuple[str, ...]) -> tuple[bool, bool]
 
 def contains_phrase(record: Record, phrase: tuple[str, ...]) -> bool:
     """Whether the record's title or abstract has the phrase's tokens in a row."""
-    for text in (record.title, record.abstract):
-        tokens = search_tokens(text)
-        size = len(phrase)
-        if any(tuple(tokens[i : i + size]) == phrase for i in range(len(tokens) - size + 1)):
-            return True
-    return False
+    return holds_in_a_row(record.title, phrase) or holds_in_a_row(record.abstract, phrase)
