@@ -75,8 +75,7 @@ def judge(
         return Verdict(
             "quiet", "a valid answer without papers (on a feed: a day without announcements)"
         )
-    ids = sorted(paper_key(record) for record in records)
-    newest = max((record.date or "" for record in records), default="")
+    ids, newest = _ids_and_newest(records)
     if last is not None and ids == last.ids:
         return Verdict("stale", f"the same {len(ids)} papers as the fetch of {last.when}")
     if last is not None and newest and last.newest and newest < last.newest:
@@ -85,6 +84,12 @@ def judge(
         )
     new = len(set(ids) - set(last.ids)) if last is not None else len(ids)
     return Verdict("fresh", f"{new} paper{'' if new == 1 else 's'} not in the last fetch of it")
+
+
+def _ids_and_newest(records: Sequence[Record]) -> tuple[list[str], str]:
+    """What a fetch is compared by: its papers' bare ids, sorted, and its newest date ("")."""
+    ids = sorted(paper_key(record) for record in records)
+    return ids, max((record.date or "" for record in records), default="")
 
 
 def _path(cache_dir: Path, source: str) -> Path:
@@ -107,7 +112,7 @@ def remember(
     """Keep this fetch as the last of its source (nothing kept without a cache directory)."""
     if cache_dir is None:
         return
-    newest = max((record.date or "" for record in records), default="")
+    ids, newest = _ids_and_newest(records)
     when = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    data = LastFetch(sorted(map(paper_key, records)), newest, verdict.name, verdict.reason, when)
+    data = LastFetch(ids, newest, verdict.name, verdict.reason, when)
     keep_cache_file(_path(cache_dir, source), [json.dumps(asdict(data))])  # or judged without
