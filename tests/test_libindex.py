@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-import papertriage.search.scoring as scoring
 from papertriage.library.index import LibraryPostings, PostingsPart, build_segment
 from papertriage.library.segments import MAX_SEGMENTS
 from papertriage.library.store import Library
@@ -156,10 +155,7 @@ def test_a_library_search_reads_only_the_papers_it_shows(
     monkeypatch.setattr(Library, "records_by_doc", counting)
     code, out, err = run("search", "pruning", "--db", str(db), "--limit", "3", "--json")
     assert code == 0 and len(json.loads(out)) == 3
-    # The best READ_POOL are read for the gains of their text (the three shown among them),
-    # and any tied with the last of them.
-    assert 3 <= len(fetched) <= scoring.READ_POOL + 2  # (29 papers mention pruning)
-    assert len(set(fetched)) == len(fetched)  # none read twice
+    assert len(fetched) <= 5  # the three shown, and any tied with the third
     assert f"{db}: 259 papers in the library" in err
     assert "3 of 259 papers match" in err
 

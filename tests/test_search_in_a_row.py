@@ -78,7 +78,7 @@ def example() -> list[Record]:
     return tag_records(parse_text(EXAMPLE.read_text(encoding="utf-8")), default_taxonomy())
 
 
-@pytest.mark.parametrize("pool", [scoring.READ_POOL, 3])
+@pytest.mark.parametrize("pool", [scoring.IN_A_ROW_POOL, 3])
 @pytest.mark.parametrize(
     "query", ["mixture of experts", "graph neural networks", '"language models" mixture of experts']
 )
@@ -86,7 +86,7 @@ def test_every_limit_and_index_give_the_same_order(
     pool: int, query: str, example: list[Record], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A pool of 3 puts its edge among the first results: still the same answers everywhere.
-    monkeypatch.setattr(scoring, "READ_POOL", pool)
+    monkeypatch.setattr(scoring, "IN_A_ROW_POOL", pool)
     small, large = both_indexes(example)
     whole = [(h.record.id, h.score) for h in small.search(query, limit=None)]
     assert any("phrase" in h.parts for h in small.search(query, limit=None))

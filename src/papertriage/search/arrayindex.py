@@ -24,7 +24,6 @@ from papertriage.search.query import (
     Hit,
     contains_phrase,
     in_a_row_places,
-    opens_with,
     ordered,
     search_tokens,
 )
@@ -276,7 +275,7 @@ def rank_postings(source: Postings, plan: Plan) -> list[Hit]:
         boost |= source.tag_mask_at(tag, numbers)
     final = scoring.final_score(text, boost * topic)
     # With words to find in a row, scores still rise below: min_score is applied after.
-    keep &= scoring.passes(final, 0.0 if plan.reads_texts else plan.min_score, query.has_terms)
+    keep &= scoring.passes(final, 0.0 if plan.in_a_row else plan.min_score, query.has_terms)
     chosen = np.flatnonzero(keep)  # positions in `numbers`
     fetched: dict[int, Record] = {}
     chosen, final, gains = _read_texts(
@@ -291,7 +290,8 @@ def rank_postings(source: Postings, plan: Plan) -> list[Hit]:
     hits = []
     for at, number in zip(chosen.tolist(), wanted, strict=True):
         parts = {"text": scoring.shown(float(text[at]))}
-        parts.update((part, scoring.shown(gain)) for part, gain in gains.get(at, {}).items())
+        if at in gains:
+            parts["phrase"] = scoring.shown(gains[at])
         if boost[at]:
             parts["topic"] = scoring.shown(topic)
         record = fetched[number]
@@ -340,38 +340,38 @@ def _read_texts(
     chosen: np.ndarray,
     plan: Plan,
     fetched: dict[int, Record],
-) -> tuple[np.ndarray, np.ndarray, dict[int, dict[str, float]]]:
+) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
     """What the postings cannot tell, read in the papers' text (`fetched` keeps what was read):
     the positions of `chosen` left by the quoted phrases and min_score, the final scores with
-    the read gains (search.scoring.read_gains), and those gains by position. `scores` is (text,
-    topic, final)."""
+    the gain for the words in a row, and those gains by position. `scores` is (text, topic,
+    final)."""
     final = scores[2]
     if plan.phrases:
         wanted = plan.limit
-        if plan.reads_texts and wanted is not None:
-            wanted = max(wanted, scoring.READ_POOL)
+        if plan.in_a_row and wanted is not None:
+            wanted = max(wanted, scoring.IN_A_ROW_POOL)
         chosen = _with_phrases(source, numbers, final, chosen, plan.phrases, wanted, fetched)
-    gains: dict[int, dict[str, float]] = {}  # position -> the parts reading added
-    if plan.reads_texts:
-        final, gains = _with_read_gains(source, numbers, scores, chosen, plan, fetched)
+    gains: dict[int, float] = {}  # position -> what holding the words in a row added
+    if plan.in_a_row:
+        final, gains = _with_in_a_row(source, numbers, scores, chosen, plan.in_a_row, fetched)
         chosen = chosen[scoring.passes(final[chosen], plan.min_score, plan.query.has_terms)]
     return chosen, final, gains
 
 
-def _with_read_gains(
+def _with_in_a_row(
     source: Postings,
     numbers: np.ndarray,
     scores: tuple[np.ndarray, np.ndarray, np.ndarray],
     chosen: np.ndarray,
-    plan: Plan,
+    words: tuple[str, ...],
     fetched: dict[int, Record],
-) -> tuple[np.ndarray, dict[int, dict[str, float]]]:
-    """The final scores with what reading the READ_POOL best papers of `chosen` adds, and
-    those gains by position; `scores` is (text, topic, final)."""
+) -> tuple[np.ndarray, dict[int, float]]:
+    """The final scores with the gain of the IN_A_ROW_POOL best papers of `chosen` that hold
+    `words` in a row added, and those gains by position; `scores` is (text, topic, final)."""
     text, topic, final = scores
     pool = chosen
-    if len(pool) > scoring.READ_POOL:
-        pool = _best(pool, final, scoring.READ_POOL)  # ties included: settled by id below
+    if len(pool) > scoring.IN_A_ROW_POOL:
+        pool = _best(pool, final, scoring.IN_A_ROW_POOL)  # ties included: settled by id below
     docs = numbers[pool].tolist()
     missing = [number for number in docs if number not in fetched]
     fetched.update(zip(missing, source.records_at(missing), strict=True))
@@ -380,17 +380,13 @@ def _with_read_gains(
         key=lambda item: (-final[item[0]], fetched[item[1]].id),
     )
     final = final.copy()
-    found = {}
-    for at, number in ranked[: scoring.READ_POOL]:
-        record = fetched[number]
-        places = in_a_row_places(record, plan.in_a_row)
-        gains = scoring.read_gains(float(text[at]), *places, opens_with(record, plan.typed_terms))
-        if gains:
-            found[at] = gains
-            final[at] = scoring.final_score(
-                scoring.gained(float(text[at]), gains), float(topic[at])
-            )
-    return final, found
+    gains = {}
+    for at, number in ranked[: scoring.IN_A_ROW_POOL]:
+        gain = scoring.in_a_row(float(text[at]), *in_a_row_places(fetched[number], words))
+        if gain:
+            gains[at] = gain
+            final[at] = scoring.final_score(float(text[at]) + gain, float(topic[at]))
+    return final, gains
 
 
 def _with_phrases(

@@ -24,7 +24,6 @@ from papertriage.search.query import (
     Plan,
     Query,
     contains_phrase,
-    opens_with,
     ordered,
     parse_query,
     search_tokens,
@@ -274,8 +273,8 @@ class SearchIndex:
             score = scoring.final_score(parts["text"], parts.get("topic", 0.0))
             if scoring.passes(score, 0.0, query.has_terms):
                 scored.append((score, number, parts))
-        if plan.reads_texts:
-            scored = self._with_read_gains(scored, plan)
+        if plan.in_a_row:
+            scored = self._with_in_a_row(scored, plan.in_a_row)
         hits = []
         for score, number, parts in scored:
             if not scoring.passes(score, plan.min_score, query.has_terms):
@@ -287,22 +286,22 @@ class SearchIndex:
             hits.append(Hit(self.records[number], scoring.shown(score), matched, shown))
         return ordered(hits, plan.limit)
 
-    def _with_read_gains(
-        self, scored: list[tuple[float, int, dict[str, float]]], plan: Plan
+    def _with_in_a_row(
+        self, scored: list[tuple[float, int, dict[str, float]]], words: tuple[str, ...]
     ) -> list[tuple[float, int, dict[str, float]]]:
-        """`scored` (score, paper number, parts) with what reading the READ_POOL best papers
-        adds (search.scoring.read_gains), as parts after "text"."""
+        """`scored` (score, paper number, parts) with the gain of the IN_A_ROW_POOL best papers
+        that hold `words` in a row added (as the "phrase" part)."""
         assert self.words is not None  # the dictionary postings are always words
-        words = plan.in_a_row
         scored.sort(key=lambda item: (-item[0], self.records[item[1]].id))
-        for at, (_, number, parts) in enumerate(scored[: scoring.READ_POOL]):
-            places = self.words.in_a_row_places(number, words) if words else (False, False)
-            opens = opens_with(self.records[number], plan.typed_terms)
-            gains = scoring.read_gains(parts["text"], *places, opens)
-            if gains:
-                parts = {"text": parts["text"], **gains, **parts}  # text, phrase, opening, topic
-                score = scoring.gained(parts["text"], gains)
-                scored[at] = (scoring.final_score(score, parts.get("topic", 0.0)), number, parts)
+        for at, (_, number, parts) in enumerate(scored[: scoring.IN_A_ROW_POOL]):
+            gain = scoring.in_a_row(parts["text"], *self.words.in_a_row_places(number, words))
+            if gain:
+                parts = {"text": parts["text"], "phrase": gain, **parts}  # text, phrase, topic
+                scored[at] = (
+                    scoring.final_score(parts["text"] + gain, parts.get("topic", 0.0)),
+                    number,
+                    parts,
+                )
         return scored
 
     def _check_tags(self, tags: set[str]) -> None:

@@ -146,12 +146,6 @@ class Plan:
         return [tuple(self._terms(phrase)) for phrase in self.query.phrases]
 
     @property
-    def reads_texts(self) -> bool:
-        """Whether the best papers' texts are read for the gains of search.scoring.read_gains:
-        for any query with words typed (a query of filters only has none)."""
-        return bool(self.typed_terms)
-
-    @property
     def in_a_row(self) -> tuple[str, ...]:
         """The words typed (corrected), in order, that a paper may hold in a row: none unless
         two of them are no stop words; stop words at either end left out."""
@@ -165,29 +159,8 @@ class Plan:
 
 
 def in_a_row_places(record: Record, words: tuple[str, ...]) -> tuple[bool, bool]:
-    """Whether the record's title, and its abstract, hold the tokens `words` in a row (both
-    False without words)."""
-    if not words:
-        return False, False
+    """Whether the record's title, and its abstract, hold the tokens `words` in a row."""
     return holds_in_a_row(record.title, words), holds_in_a_row(record.abstract, words)
-
-
-# A sentence ends at ".", "!" or "?" followed by a space and a capital or a digit: "e.g. the"
-# and "1.5 times" go on.
-_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z0-9])")
-
-
-def opening_sentence(text: str) -> str:
-    """The first sentence of a text (all of it when no sentence ends before its end)."""
-    end = _SENTENCE_END.search(text)
-    return text if end is None else text[: end.start() + 1]
-
-
-def opens_with(record: Record, terms: Iterable[str]) -> bool:
-    """Whether the first sentence of the record's abstract holds every one of `terms` (tokens,
-    in any order); False without terms."""
-    wanted = set(terms)
-    return bool(wanted) and wanted <= set(tokenize(opening_sentence(record.abstract)))
 
 
 def contains_phrase(record: Record, phrase: tuple[str, ...]) -> bool:

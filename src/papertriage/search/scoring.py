@@ -6,13 +6,11 @@ score with these functions, so there is one formula to read and to change. Each 
 takes either Python numbers or numpy arrays (the arithmetic is written once and numpy broadcasts
 it), with the operations in a fixed order: the same inputs give the same bits on every path.
 
-    score = text + in_a_row(text, ...) + opening(text, ...) + topic_boost(best)
+    score = text + in_a_row(text, ...) + topic_boost(best)
     text  = coordination(found, typed) * sum over terms of idf(df, count) * weight * saturation
 
-where in_a_row adds a share of the text score to a paper holding the words typed in a row, and
-opening another to one whose abstract's first sentence holds every word typed (both among the
-READ_POOL best papers, whose texts are read), and topic_boost is for papers tagged with a topic
-the query names;
+where in_a_row adds a share of the text score to a paper holding the words typed in a row (among
+the IN_A_ROW_POOL best papers), and topic_boost is for papers tagged with a topic the query names;
 
 and saturation = saturation(tf, length_norm(length, average)).
 """
@@ -36,16 +34,10 @@ TOPIC_BOOST = 0.5  # papers tagged with the query's topic gain this share of the
 # tune split of bench/unseen.py (authors' keywords as queries): +0.011 nDCG@10 there.
 TITLE_IN_A_ROW = 0.4
 ABSTRACT_IN_A_ROW = 0.2
-# An abstract's first sentence names what the paper is about ("Graph neural networks are ...",
-# "We study reinforcement learning ..."); a later mention is as often context or a contrast.
-# A paper whose first sentence holds every word typed gains this share of its text score.
-# Chosen on the tune split of bench/unseen.py: nDCG@10 +0.016 on its 33 queries, +0.013 on 74
-# (a share of 0.2-0.6 gives the same within 0.005).
-OPENING_SHARE = 0.3
-# Only the best papers by the rest of the score are read for these gains (one fetch of their
-# text on the large indexes): since the gains only add, they stay above all others, and every
-# limit and every index gives the same order.
-READ_POOL = 30
+# Only the best papers by the rest of the score are looked at (one fetch of their text on the
+# large indexes): since the gain only adds, they stay above all others, and every limit and
+# every index gives the same order.
+IN_A_ROW_POOL = 30
 
 # A number, or a numpy array of them: each piece applies element-wise to arrays (numpy is named
 # for the type checker only: the dictionary postings score without importing it). numpy's stubs
@@ -113,27 +105,6 @@ def in_a_row(text: float, in_title: bool, in_abstract: bool) -> float:
     """What a paper with text score `text` gains for holding the words typed in a row in its
     title and/or its abstract."""
     return text * (TITLE_IN_A_ROW * in_title + ABSTRACT_IN_A_ROW * in_abstract)
-
-
-def opening(text: float, holds: bool) -> float:
-    """What a paper with text score `text` gains when its abstract's first sentence holds every
-    word typed."""
-    return text * OPENING_SHARE * holds
-
-
-def read_gains(
-    text: float, in_title: bool, in_abstract: bool, in_opening: bool
-) -> dict[str, float]:
-    """What reading a paper's text adds to its text score `text`, as parts of its score: "phrase"
-    (the words typed in a row in its title, its abstract) and "opening" (every word typed in its
-    abstract's first sentence); only those it gains."""
-    gains = {"phrase": in_a_row(text, in_title, in_abstract), "opening": opening(text, in_opening)}
-    return {part: gain for part, gain in gains.items() if gain}
-
-
-def gained(text: float, gains: dict[str, float]) -> float:
-    """A text score with the read gains added (in one order on every index)."""
-    return text + sum(gains.values())
 
 
 def final_score(text: Number, topic: Number) -> Number:
