@@ -212,3 +212,14 @@ def test_a_compiled_taxonomy_brings_its_content_hash_and_a_changed_one_hashes_af
     data = taxonomy.taxonomy_data(fresh)
     data["content_hash"] = None
     assert taxonomy.taxonomy_from_data(data).content_hash() == fresh.content_hash()
+
+
+def test_the_content_hash_changes_with_the_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same rules match other words when the tokens change: cached tags, and a library's,
+    # must then be made again, which a changed hash brings about.
+    import papertriage.topics.schema as schema
+
+    text = taxonomy.DEFAULT_FILE.read_text(encoding="utf-8")
+    before = taxonomy.parse_taxonomy(text, "t").content_hash()
+    monkeypatch.setattr(schema, "TOKENS_VERSION", schema.TOKENS_VERSION + 1)
+    assert taxonomy.parse_taxonomy(text, "t").content_hash() != before

@@ -135,6 +135,28 @@ def test_a_library_without_an_index_is_indexed_on_first_search(tmp_path: Path, m
     assert "indexing" not in err
 
 
+@pytest.mark.parametrize("add_before_searching", [False, True])
+def test_a_library_indexed_with_other_tokens_is_indexed_again(
+    tmp_path: Path, monkeypatch, add_before_searching: bool
+) -> None:
+    db = tmp_path / "lib.sqlite3"
+    monkeypatch.setenv("PAPERTRIAGE_HOME", str(tmp_path / "home"))
+    assert run("add", str(EXAMPLE), "--db", str(db), "-q")[0] == 0
+    with sqlite3.connect(db) as connection:  # as an older papertriage's tokens leave it
+        connection.execute("UPDATE meta SET value = '1' WHERE key = 'index_tokens'")
+        connection.execute("UPDATE postings SET term = term || 'x'")  # stale terms
+    if add_before_searching:  # a new paper: the other papers' postings stay stale
+        listing = tmp_path / "one.jsonl"
+        paper = {"title": "Approaches to routing", "abstract": "It studies approaches."}
+        listing.write_text(json.dumps(paper) + "\n", encoding="utf-8")
+        assert run("add", str(listing), "--db", str(db), "-q")[0] == 0
+    code, out, err = run("search", "mixture of experts", "--db", str(db), "--json")
+    assert code == 0 and len(json.loads(out)) == 10
+    assert "indexing the library for search (once)" in err
+    _, again, err = run("search", "mixture of experts", "--db", str(db), "--json")
+    assert again == out and "indexing" not in err
+
+
 def test_a_library_search_reads_only_the_papers_it_shows(
     tmp_path: Path, monkeypatch, tagged: list[Record]
 ) -> None:

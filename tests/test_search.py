@@ -201,3 +201,20 @@ def test_a_query_in_a_topics_excluded_sense_does_not_name_it(
         query, "language models"
     )
     assert not_named in index.plan(parse_query(plain)).topic_ids
+
+
+@pytest.mark.parametrize("arrays", [False, True])
+def test_a_plural_in_es_finds_the_singular_and_back(arrays: bool) -> None:
+    plural = Record.create("Deep Gaussian processes", "Stacked processes for regression.")
+    singular = Record.create("A Gaussian process prior", "One process for regression.")
+    other = Record.create("Regression trees", "Boxes and branches.")
+    index = SearchIndex.build([plural, singular, other], arrays=arrays)
+    for query in ("processes", "process", "gaussian processes"):
+        found = {hit.record.id for hit in index.search(query, limit=None)}
+        assert found == {plural.id, singular.id}, query
+        assert all(
+            hit.matched == ("process",)
+            for hit in index.search(query)
+            if query != "gaussian processes"
+        )
+    assert [h.record.id for h in index.search("box branch", limit=None)] == [other.id]

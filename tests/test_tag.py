@@ -217,3 +217,29 @@ def test_a_job_closed_early_stops_its_workers() -> None:
     processes = list(job.workers.processes)
     job.close()
     assert processes and not any(process.is_alive() for process in processes)
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"),
+    [
+        ("processes", "process"),
+        ("losses", "loss"),
+        ("boxes", "box"),
+        ("approaches", "approach"),
+        ("batches", "batch"),
+        ("meshes", "mesh"),
+        ("caches", "cache"),  # singulars in -e keep it
+        ("niches", "niche"),
+        ("cases", "case"),  # "-es" after other letters is "-e" + "s"
+        ("uses", "use"),
+    ],
+)
+def test_stem_drops_es_after_s_x_ch_and_sh(plural: str, singular: str) -> None:
+    assert stem(plural) == stem(singular) == singular
+
+
+def test_a_phrase_matches_its_plural_in_es() -> None:
+    [record] = tag_records(
+        [Record.create("Exploration in Markov decision processes", "")], default_taxonomy()
+    )
+    assert "reinforcement-learning" in record.tags

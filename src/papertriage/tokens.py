@@ -7,12 +7,25 @@ from collections.abc import Sequence
 
 TOKEN = re.compile(r"[^\W_]+")  # letters and digits; punctuation, hyphens and "_" separate words
 
+# Which tokens `stem` makes: tags, cached listings and a library's search index made with other
+# tokens are made again (the taxonomy's content hash and the library's index carry it).
+# 2: "-es" after s, x, ch and sh dropped too ("processes" is "process").
+TOKENS_VERSION = 2
+
+# A plural in "-es" drops it after these endings ("processes", "boxes", "approaches", "meshes"),
+# except for words whose singular ends in "e" ("caches" is "cache").
+_ES_PLURALS = ("sses", "xes", "ches", "shes")
+_ES_SINGULAR_E = frozenset({"caches", "niches", "headaches", "avalanches", "axes", "moustaches"})
+
 
 def stem(token: str) -> str:
-    """Drop a plural -s so that "experts" matches "expert" (and "loss" stays "loss")."""
+    """Drop a plural -s (or -es after s, x, ch, sh) so that "experts" matches "expert" and
+    "processes" matches "process" (and "loss" stays "loss")."""
     # "-us" is mostly singular ("corpus", "status"), except short plurals like "gpus".
     plural = len(token) > 3 and token[-1] == "s" and token[-2] not in "si"
     if plural and (token[-2] != "u" or len(token) == 4):
+        if token.endswith(_ES_PLURALS) and token not in _ES_SINGULAR_E:
+            return token[:-2]
         return token[:-1]
     return token
 
@@ -29,7 +42,7 @@ _STEMS = StemCache()
 
 
 def tokenize(text: str) -> list[str]:
-    """The tokens of a text: lower-case words, a plural -s dropped (shared stem cache)."""
+    """The tokens of a text: lower-case words, a plural -s or -es dropped (shared stem cache)."""
     return list(map(_STEMS.__getitem__, TOKEN.findall(text)))
 
 
@@ -49,7 +62,7 @@ def phrase_regex(phrase: str, *, plural: bool = False) -> str:
     between them ("mixture of experts" matches "Mixture-of-Experts"), on word boundaries."""
     words = TOKEN.findall(phrase)
     body = r"[\W_]+".join(map(re.escape, words))
-    return r"(?<![^\W_])" + body + (r"s?" if plural else "") + r"(?![^\W_])"
+    return r"(?<![^\W_])" + body + (r"(?:e?s)?" if plural else "") + r"(?![^\W_])"
 
 
 def holds_in_a_row(text: str, words: Sequence[str]) -> bool:

@@ -17,12 +17,13 @@ from papertriage.library.corrections import Corrections, corrected, corrections
 from papertriage.library.segments import SEGMENT_PAPERS, merge_segments, write_segment
 from papertriage.library.sql import (
     bump_version,
+    index_is_current,
     index_topics,
+    mark_indexed,
     record_json,
     rows_in,
     set_meta,
     stored_record,
-    version,
 )
 from papertriage.listings.merge import MergeIndex, combine
 from papertriage.models import Record, normalize_title
@@ -55,6 +56,7 @@ class Adding:
         self.progress: Callable[[int], None] | None = None
         self.segment: SegmentBuilder | None = None  # postings not stored yet
         self.prefetched: dict[str, tuple[int, Record]] = {}  # stored papers read ahead
+        self.index_was_current = True  # whether the search index held every paper before
         self.corrections: Corrections = {}  # the reader's tags, laid over a changed paper's
 
     @classmethod
@@ -68,6 +70,7 @@ class Adding:
             adding.ids.add(paper_id)
             adding.next_doc = max(adding.next_doc, doc + 1)
         adding.first_new_doc = adding.next_doc  # papers numbered from here are new in this add
+        adding.index_was_current = not adding.ids or index_is_current(db)
         adding.topics = index_topics(db)
         adding.corrections = corrections(db)
         return adding
@@ -78,7 +81,8 @@ class Adding:
         if self.new or self.updated:
             bump_version(db)
         set_meta(db, "index_topics", json.dumps(self.topics))
-        set_meta(db, "indexed", str(version(db)))
+        if self.index_was_current:  # else the next search indexes every paper, these too
+            mark_indexed(db)
         merge_segments(db)
         if taxonomy_hash is not None:
             set_meta(db, "taxonomy", taxonomy_hash)

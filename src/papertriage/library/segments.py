@@ -10,7 +10,13 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from papertriage.library.sql import index_topics, set_meta, stored_record, transaction, version
+from papertriage.library.sql import (
+    index_topics,
+    mark_indexed,
+    set_meta,
+    stored_record,
+    transaction,
+)
 
 if TYPE_CHECKING:
     from papertriage.library.index import Segment
@@ -135,4 +141,4 @@ def reindex(db: Database, progress: Callable[[int], None] | None = None) -> None
         if len(builder):
             write_segment(db, builder.build())
         set_meta(db, "index_topics", json.dumps(topics))
-        set_meta(db, "indexed", str(version(db)))
+        mark_indexed(db)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from papertriage.models import Record
+from papertriage.tokens import TOKENS_VERSION
 
 
 class Cursor(Protocol):
@@ -59,6 +60,19 @@ def meta(db: Database, key: str) -> str | None:
 def version(db: Database) -> int:
     """The library's content version: bumped by every add that changes a paper."""
     return int(meta(db, "version") or 0)
+
+
+def index_is_current(db: Database) -> bool:
+    """Whether the search index holds every paper as this papertriage tokenises it (a library
+    indexed with other tokens, or made before it had an index, is indexed again)."""
+    current = int(meta(db, "indexed") or 0) == version(db)
+    return current and meta(db, "index_tokens") == str(TOKENS_VERSION)
+
+
+def mark_indexed(db: Database) -> None:
+    """Record that the search index holds every paper of this version, in these tokens."""
+    set_meta(db, "indexed", str(version(db)))
+    set_meta(db, "index_tokens", str(TOKENS_VERSION))
 
 
 def bump_version(db: Database) -> None:

@@ -28,6 +28,7 @@ from papertriage.library.answers import ScreenState, check_answer
 from papertriage.library.migrations import MIGRATIONS, migrate, schema_version
 from papertriage.library.reading import STATUSES, ReadingState, check_note, check_status
 from papertriage.library.sql import (
+    index_is_current,
     index_topics,
     meta,
     record_json,
@@ -35,7 +36,6 @@ from papertriage.library.sql import (
     set_meta,
     stored_record,
     transaction,
-    version,
 )
 from papertriage.library.sql import now as current_time
 from papertriage.listings.merge import MergeIndex
@@ -344,11 +344,11 @@ class Library:
     # -- the search index (rows for papertriage.library.index) ------------------------------------
 
     def index_is_current(self) -> bool:
-        """Whether every paper is indexed (a library made before the index was not, at first)."""
+        """Whether every paper is indexed, in this papertriage's tokens (a library made before the
+        index, or indexed with other tokens, is not)."""
         if not self.exists():
             return True
-        db = self.connect()
-        return int(meta(db, "indexed") or 0) == version(db)
+        return index_is_current(self.connect())
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> None:
         """Index every paper afresh (one transaction), segments.INDEX_BATCH papers at a time."""

@@ -17,7 +17,7 @@ from papertriage.tokens import TOKEN, holds_in_a_row, stem, tokenize
 
 MAX_QUERY_CHARS = 1000
 
-# The tokens search indexes are the tagger's (lower-case, plural -s dropped).
+# The tokens search indexes are the tagger's (lower-case, plural -s or -es dropped).
 search_tokens = tokenize
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from papertriage.errors import PapertriageError
+from papertriage.tokens import TOKENS_VERSION
 
 TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9\-]*")
 # Where a Taxonomy keeps its content hash once known: an instance attribute, not a field, so
@@ -86,7 +87,8 @@ class Taxonomy:
         return suggest(word, self.ids)
 
     def content_hash(self) -> str:
-        """A hash of everything that decides tags: changes whenever a rule changes.
+        """A hash of everything that decides tags: changes whenever a rule changes, or the
+        tokens the rules are matched on (papertriage.tokens.TOKENS_VERSION).
 
         Worked out once per taxonomy (a compiled one brings it from the cache): every command
         on a cached listing asks for it, and it costs more than reading the taxonomy."""
@@ -97,6 +99,7 @@ class Taxonomy:
 
     def _hash_rules(self) -> str:
         data = {
+            "tokens": TOKENS_VERSION,  # the same rules match other words when the tokens change
             "scoring": asdict(self.scoring),
             "topics": [
                 {k: v for k, v in asdict(topic).items() if k != "origin"} for topic in self.topics

@@ -1,6 +1,6 @@
 """Apply a taxonomy's rules to records: every tag carries its score and the evidence for it.
 
-Phrases are matched on word tokens (lower-cased, a plural -s dropped), so "Mixture-of-Experts",
+Phrases are matched on word tokens (lower-cased, a plural -s or -es dropped), so "Mixture-of-Experts",
 "mixtures of experts" and "mixture of experts" are one phrase; acronyms are matched on tokens with
 their case. Each rule kind has one index, so a text is scanned once whatever the number of topics.
 """
