@@ -23,6 +23,16 @@ def test_search_json_has_rank_score_and_matched_terms() -> None:
     assert err.splitlines()[-1].endswith("papers match")
 
 
+def test_the_count_is_of_every_paper_matching_not_of_those_shown() -> None:
+    listing = str(EXAMPLE)
+    code, out, err = run("search", "pruning", listing, "--json", "--limit", "3")
+    every = json.loads(run("search", "pruning", listing, "--json", "--limit", "1000")[1])
+    assert code == 0 and len(json.loads(out)) == 3 and len(every) > 3
+    assert err.splitlines()[-1] == (f"{len(every)} of 259 papers match; the best 3 shown (--limit)")
+    _, _, err = run("search", "pruning", listing, "--limit", "1000", "-f", "csv")
+    assert err.splitlines()[-1] == f"{len(every)} of 259 papers match"
+
+
 def test_no_match_exits_1_and_bad_queries_exit_2() -> None:
     assert run("search", "zzzyyxx", HF, "-q")[0] == 1
     code, out, err = run("search", "  ", HF)

@@ -179,7 +179,7 @@ def test_a_library_search_reads_only_the_papers_it_shows(
     assert code == 0 and len(json.loads(out)) == 3
     assert len(fetched) <= 5  # the three shown, and any tied with the third
     assert f"{db}: 259 papers in the library" in err
-    assert "3 of 259 papers match" in err
+    assert "29 of 259 papers match; the best 3 shown (--limit)" in err
 
 
 def test_state_filters_search_only_those_papers(tmp_path: Path, monkeypatch) -> None:

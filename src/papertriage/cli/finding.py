@@ -126,14 +126,15 @@ def search(
             tokens=scanned[0] if scanned and whole else None,
         )
         total = len(records)
-    hits = index.search(
+    hits, matched = index.ranked(
         parsed, limit=limit, min_score=min_score, tags=tag or (), not_tags=not_tag or ()
     )
     if sort is SortOrder.position:
         hits.sort(key=lambda hit: (hit.record.source, hit.record.position))
     elif sort is SortOrder.title:
         hits.sort(key=lambda hit: (hit.record.title.casefold(), hit.record.id))
-    messages.info(f"{len(hits)} of {total} papers match")
+    shown = f"; the best {len(hits)} shown (--limit)" if len(hits) < matched else ""
+    messages.info(f"{matched} of {total} papers match{shown}")
     _show_hits(hits, resolved, output, force, explain)
 
 

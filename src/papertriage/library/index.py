@@ -30,7 +30,7 @@ import numpy as np
 import papertriage.search.scoring as scoring
 from papertriage.models import Record
 from papertriage.search.arrayindex import rank_postings
-from papertriage.search.query import Hit
+from papertriage.search.query import Ranked
 from papertriage.search.stopwords import STOP_WORDS
 from papertriage.tokens import tokenize
 
@@ -411,7 +411,7 @@ class LibraryPostings:
     def records_at(self, numbers: list[int]) -> list[Record]:
         return self.rows.records_by_doc(numbers)
 
-    def rank(self, plan: Plan) -> list[Hit]:
+    def rank(self, plan: Plan) -> Ranked:
         return rank_postings(self, plan)
 
     def vocabulary_view(self) -> LibraryVocabulary:

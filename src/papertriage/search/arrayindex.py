@@ -22,6 +22,7 @@ import papertriage.search.scoring as scoring
 from papertriage.models import Record
 from papertriage.search.query import (
     Hit,
+    Ranked,
     contains_phrase,
     in_a_row_places,
     ordered,
@@ -175,7 +176,7 @@ class ArrayPostings:
     def records_at(self, numbers: list[int]) -> list[Record]:
         return [self.records[number] for number in numbers]
 
-    def rank(self, plan: Plan) -> list[Hit]:
+    def rank(self, plan: Plan) -> Ranked:
         return rank_postings(self, plan)
 
 
@@ -215,7 +216,7 @@ class Postings(Protocol):
 PHRASE_BATCH = 256  # candidates whose text is checked for a quoted phrase at a time
 
 
-def rank_postings(source: Postings, plan: Plan) -> list[Hit]:
+def rank_postings(source: Postings, plan: Plan) -> Ranked:
     """Score, filter and order documents for a query plan (the same BM25, coordination, topic
     boost and filters as SearchIndex's dictionary postings).
 
@@ -281,6 +282,7 @@ def rank_postings(source: Postings, plan: Plan) -> list[Hit]:
     chosen, final, gains = _read_texts(
         source, numbers, (text, boost * topic, final), chosen, plan, fetched
     )
+    matched = len(chosen)
     if plan.limit is not None and len(chosen) > plan.limit:
         chosen = _best(chosen, final, plan.limit)
     docs_chosen = numbers[chosen]
@@ -298,9 +300,9 @@ def rank_postings(source: Postings, plan: Plan) -> list[Hit]:
         # The postings hold exactly these tokens: reading the few papers shown is cheaper than
         # looking each of them up in postings that may be a million long.
         words = {*search_tokens(record.title), *search_tokens(record.abstract)}
-        matched = tuple(sorted(term for term in plan.weighted if term in words))
-        hits.append(Hit(record, scoring.shown(float(final[at])), matched, parts))
-    return ordered(hits, plan.limit)
+        terms = tuple(sorted(term for term in plan.weighted if term in words))
+        hits.append(Hit(record, scoring.shown(float(final[at])), terms, parts))
+    return Ranked(ordered(hits, plan.limit), matched)
 
 
 SAMPLE = 8_192  # candidates whose scores bound the top ones' from below, before a full sort

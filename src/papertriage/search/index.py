@@ -23,6 +23,7 @@ from papertriage.search.query import (
     Hit,
     Plan,
     Query,
+    Ranked,
     contains_phrase,
     ordered,
     parse_query,
@@ -231,6 +232,20 @@ class SearchIndex:
         not_tags: Iterable[str] = (),
     ) -> list[Hit]:
         """Records matching the query, best first (score, then id)."""
+        return self.ranked(
+            query, limit=limit, min_score=min_score, tags=tags, not_tags=not_tags
+        ).hits
+
+    def ranked(
+        self,
+        query: Query | str,
+        *,
+        limit: int | None = 10,
+        min_score: float = 0.0,
+        tags: Iterable[str] = (),
+        not_tags: Iterable[str] = (),
+    ) -> Ranked:
+        """`search`'s hits, and how many papers matched in all (however many the limit shows)."""
         if isinstance(query, str):
             query = parse_query(query)
         plan = self.plan(query, limit=limit, min_score=min_score, tags=tags, not_tags=not_tags)
@@ -249,7 +264,7 @@ class SearchIndex:
         for number, tf in entry.items():
             scores[number] = scores.get(number, 0.0) + term_score(idf, tf, norms[number])
 
-    def _rank(self, plan: Plan) -> list[Hit]:
+    def _rank(self, plan: Plan) -> Ranked:
         """Score, filter and order with the dictionary postings."""
         query = plan.query
         scores: dict[int, float] = {}
@@ -284,7 +299,7 @@ class SearchIndex:
             )
             shown = {k: scoring.shown(v) for k, v in parts.items()}
             hits.append(Hit(self.records[number], scoring.shown(score), matched, shown))
-        return ordered(hits, plan.limit)
+        return Ranked(ordered(hits, plan.limit), len(hits))
 
     def _with_in_a_row(
         self, scored: list[tuple[float, int, dict[str, float]]], words: tuple[str, ...]

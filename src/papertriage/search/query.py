@@ -36,6 +36,13 @@ def ordered(hits: list[Hit], limit: int | None) -> list[Hit]:
     return hits if limit is None else hits[:limit]
 
 
+class Ranked(NamedTuple):
+    """What an index answers: the best hits (at most the limit) and how many papers matched."""
+
+    hits: list[Hit]
+    matched: int
+
+
 @dataclass(frozen=True)
 class Query:
     """A parsed query. Words are kept as typed; matching uses their stems."""
