@@ -218,3 +218,17 @@ def test_a_plural_in_es_finds_the_singular_and_back(arrays: bool) -> None:
             if query != "gaussian processes"
         )
     assert [h.record.id for h in index.search("box branch", limit=None)] == [other.id]
+
+
+@pytest.mark.parametrize("arrays", [False, True])
+def test_a_word_is_corrected_only_to_a_word_a_few_slips_away(arrays: bool) -> None:
+    papers = [
+        Record.create("Requirements for a prototype", "We list the requirements of users."),
+        Record.create("Who will dominate the market", "Firms dominate, and we model it."),
+    ]
+    index = SearchIndex.build(papers, arrays=arrays)
+    # As close by ratio (75) as the typos corrected below, but other words altogether.
+    assert index.search("reinforcement", limit=None) == []
+    assert index.search("dopamine", limit=None) == []
+    assert index.plan(parse_query("requirment")).corrections == {"requirment": "requirement"}
+    assert index.plan(parse_query("domniate")).corrections == {"domniate": "dominate"}

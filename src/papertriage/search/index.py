@@ -61,6 +61,10 @@ __all__ = [
 ]
 
 CORRECTION_CUTOFF = 75.0  # rapidfuzz ratio (0-100) needed to correct a word not in the corpus
+# ... and at most this many slips (a letter typed, missed, changed, or two swapped) between them:
+# a ratio alone lets long words pass that share letters but are other words ("reinforcement" is
+# 75 to "requirement", five slips away; "dopamine" to "dominate", four).
+CORRECTION_MAX_SLIPS = 2
 
 
 @dataclass
@@ -150,10 +154,16 @@ class SearchIndex:
             candidates = candidates_like(term[0], len(term) - 2, len(term) + 2)
         else:
             candidates = self._candidates(term)
-        best = process.extractOne(
-            term, candidates, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF
+        from rapidfuzz.distance import OSA
+
+        slips = 1 if len(term) < 6 else CORRECTION_MAX_SLIPS
+        closest = process.extract(
+            term, candidates, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF, limit=8
         )
-        return best[0] if best else None
+        for word, _, _ in closest:  # the closest by ratio that is a few slips away
+            if OSA.distance(term, word, score_cutoff=slips) <= slips:
+                return str(word)
+        return None
 
     def _candidates(self, term: str) -> list[str]:
         if self._by_length is None:
