@@ -243,3 +243,18 @@ def test_a_phrase_matches_its_plural_in_es() -> None:
         [Record.create("Exploration in Markov decision processes", "")], default_taxonomy()
     )
     assert "reinforcement-learning" in record.tags
+
+
+def test_fixed_points_of_a_dynamic_are_no_quantization() -> None:
+    dynamics = Record.create(
+        "Attractors in associative memories",
+        "The update has stable fixed points. Each fixed point stores a pattern, and a fixed "
+        "point near two patterns mixes them; we count the fixed points of the energy.",
+    )
+    numbers = Record.create(
+        "Training with narrow number formats",
+        "We replace floating point with fixed-point arithmetic. A block floating point format "
+        "keeps the range, and fixed-point logic does the dot products.",
+    )
+    tagged = tag_records([dynamics, numbers], default_taxonomy())
+    assert [("quantization" in r.tags) for r in tagged] == [False, True]
