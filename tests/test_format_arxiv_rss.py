@@ -129,6 +129,45 @@ class TestRecords:
         assert record.abstract.startswith("We read https://arxiv.org/abs/2508.14001")
 
 
+class TestRelayingFeeds:
+    """Other sites' RSS feeds of arXiv papers, their descriptions written in HTML."""
+
+    def test_an_html_description_is_read_as_its_abstract_and_author_line(self) -> None:
+        report = _parse(FEEDS / "relay-html.rss.xml", "arxiv-rss")
+        assert [(r.arxiv_id, r.title, r.abstract, r.authors) for r in report.records] == [
+            (
+                "2508.15001",
+                "Cold Dust at z>6 Seen by Two Telescopes",
+                "We find dust below 5% Z⊙ in three galaxies. Their temperature is 20–30 K.",
+                ("Ada Lovelace", "Charles Babbage", "Mary Somerville"),
+            ),
+            (
+                "2508.15002",
+                "Grains – How Small? The Size of nanoGrains",
+                "Erratum to the 2024 note. We measure grain sizes.",
+                ("Caroline Herschel",),
+            ),
+        ]
+        assert [r.date for r in report.records] == ["2025-08-20", "2025-08-20"]
+        assert report.warnings == []
+
+    def test_arxivs_own_description_relayed_among_translations_is_the_abstract(self) -> None:
+        report = _parse(FEEDS / "relay-translated.rss.xml", "arxiv-rss", include_replaced=True)
+        assert [(r.arxiv_id, r.announce_type, r.abstract) for r in report.records] == [
+            ("2508.16001", "new", "We show that the Huber loss is enough for $p < 0.05$."),
+            ("2301.09999", "replace", "We revisit embeddings."),
+        ]
+        assert _parse(FEEDS / "relay-translated.rss.xml", "arxiv-rss").skipped == {"replaced": 1}
+
+    def test_entities_in_a_plain_description_are_decoded_and_its_tex_kept(self) -> None:
+        text = RSS.read_text().replace(
+            "Gradient-boosted trees still beat", "Gradient&amp;ndash;boosted trees still beat"
+        )
+        [_, cross] = parse_text(text)
+        assert cross.abstract.startswith("Gradient–boosted trees still beat")
+        assert parse_text(RSS.read_text())[0].abstract == FIRST["abstract"]
+
+
 class TestEmptyAndBroken:
     @pytest.mark.parametrize(
         ("name", "warning"),

@@ -18,15 +18,22 @@ Replacements ("replace", "replace-cross", and arXiv's rarer "absonly") are skipp
 for. A day without announcements (weekends, holidays) gives a feed without items: a warning, not
 an error. A feed arXiv could not make (an unknown category) has a title starting "Feed error for
 query": an error. The XML is read with formats.xmltree (no DTDs, no entity expansion).
+
+Other sites' RSS feeds relay arXiv's papers (each item linking to arxiv.org/abs/ID) and write
+their descriptions in HTML: an author line, the abstract, labelled details ("Published:",
+"PDF:"), or arXiv's own description among translations of it. Those are read as text: the
+abstract alone, tags dropped, entities decoded, the author line taken for the authors.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 
 from papertriage.errors import InputError
 from papertriage.listings.formats.common import Lines, ParseReport, email_date_to_iso, split_authors
+from papertriage.listings.formats.htmltree import parse_html
 from papertriage.listings.formats.xmltree import XmlTree, parse_xml, root_name, text_of
 from papertriage.models import normalize_space, split_arxiv_id
 
@@ -51,6 +58,22 @@ _FEED_MARK = re.compile(
 )
 # The arXiv API's Atom (export.arxiv.org/api/query) shares the namespaces but not these.
 _API_MARK = re.compile(r"opensearch|arxiv\.org/api/", re.IGNORECASE)
+# A title or description written in HTML, as feeds that relay arXiv's papers write them. Told
+# from arXiv's plain text by an end tag or a <br>: plain TeX holds bare "<" ("$k < 8$", "$a<b$").
+_HTML_MARK = re.compile(
+    r"</(?:p|div|span|a|b|i|em|strong|sub|sup|li|h[1-6])\s*>|<br\s*/?>", re.IGNORECASE
+)
+# An HTML entity (named, decimal or hexadecimal): decoded in titles and descriptions.
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
+# arXiv's own description, relayed as one paragraph of another feed's HTML description.
+_RELAYED = re.compile(r"arXiv:\S+\s+Announce Type:", re.IGNORECASE)
+# A paragraph of details such a feed adds around the abstract ("Published: 2026-08-20T17:59Z",
+# "PDF: https://arxiv.org/pdf/..."), or one holding nothing but a link.
+_DETAILS = re.compile(
+    r"(?:Published|Updated|Submitted|Comments?|PDF|DOI|Journal[ -]ref(?:erence)?|Subjects?"
+    r"|Categories|Links?)\s*:|https?://\S+$",
+    re.IGNORECASE,
+)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _HINT = "arXiv's feeds never carry one; is this the right file?"
@@ -184,6 +207,8 @@ def _add(
     categories: list[str],
     date: str | None,
 ) -> None:
+    title = _plain_title(title)
+    text, author_line = _read_description(text, creators)
     prefix = _PREFIX.match(text)
     assert prefix is not None  # every part of the pattern is optional
     announce_type = _announce_type(text, announce)
@@ -199,11 +224,43 @@ def _add(
         title,
         text[prefix.end() :],
         arxiv_id=_arxiv_id(prefix["id"] or "", guid, link),
-        authors=_split_creators(creators),
+        authors=_split_creators([author_line] if author_line else creators),
         categories=[term for category in categories if (term := category.strip())],
         date=date,
         announce_type=announce_type,
     )
+
+
+def _plain_title(title: str) -> str:
+    """A title as text: HTML tags dropped ('ξ<sub>ion</sub>' is 'ξion'), entities decoded."""
+    if _HTML_MARK.search(title):
+        return parse_html(title).text()
+    return html.unescape(title) if _ENTITY.search(title) else title
+
+
+def _read_description(text: str, creators: list[str]) -> tuple[str, str | None]:
+    """The abstract in a description, and its opening paragraph when that lists the authors.
+
+    arXiv's own descriptions are plain text, kept as they are (entities decoded, in the rare
+    text that has any). In an HTML description, a paragraph holding arXiv's own description
+    (prefix and all) is the abstract, whatever the feed put around it (translations, summaries,
+    the title again). Otherwise the paragraphs are the abstract, less the feed's details and
+    bare links; the opening one is the author list when it starts with the item's first author,
+    whom such feeds name alone in <author>: its names go to the authors, not into the text that
+    topics and search read.
+    """
+    if not _HTML_MARK.search(text):
+        return (html.unescape(text) if _ENTITY.search(text) else text), None
+    paragraphs = parse_html(text).paragraphs()
+    relayed = next((paragraph for paragraph in paragraphs if _RELAYED.match(paragraph)), None)
+    if relayed is not None:
+        return relayed, None
+    first_author = _split_creators(creators)[:1]
+    author_line = None
+    if first_author and _split_creators(paragraphs[:1])[:1] == first_author:
+        author_line = paragraphs.pop(0)
+    abstract = " ".join(paragraph for paragraph in paragraphs if not _DETAILS.match(paragraph))
+    return abstract, author_line
 
 
 def _arxiv_id(prefixed: str, guid: str, link: str) -> str | None:

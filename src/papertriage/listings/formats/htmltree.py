@@ -108,6 +108,23 @@ class Element:
         _collect_text(self, parts, frozenset(skip))
         return " ".join("".join(parts).split())
 
+    def paragraphs(self) -> list[str]:
+        """The text of each block among the children, white space normalised, empty ones left
+        out: a block element is one paragraph, and so is a run of text and inline elements."""
+        blocks: list[Element] = []
+        run: Element | None = None  # the run of text and inline elements being gathered
+        for child in self.children:
+            if isinstance(child, str) or child.tag in INLINE:
+                if run is None:
+                    run = Element("#run", {})
+                    blocks.append(run)
+                run.children.append(child)
+            else:
+                run = None
+                if child.tag not in HIDDEN:
+                    blocks.append(child)
+        return [text for block in blocks if (text := block.text())]
+
 
 def _collect_text(element: Element, parts: list[str], skip: frozenset[str]) -> None:
     for child in element.children:
