@@ -21,8 +21,8 @@ EXPECTED = {
     "formats/arxiv_rss/empty-day.atom.xml": "arxiv-rss",
     "formats/arxiv_rss/empty-day.rss.xml": "arxiv-rss",
     "formats/arxiv_rss/feed-error.rss.xml": "arxiv-rss",
-    "formats/arxiv_rss/relay-html.rss.xml": None,  # another site's feed of arXiv papers
-    "formats/arxiv_rss/relay-translated.rss.xml": None,
+    "formats/arxiv_rss/relay-html.rss.xml": "arxiv-rss",  # another site's feed of arXiv papers
+    "formats/arxiv_rss/relay-translated.rss.xml": "arxiv-rss",
     "formats/arxiv_rss/truncated.rss.xml": "arxiv-rss",
     "formats/arxiv_rss/unrelated.rss.xml": None,  # a blog's RSS: no listing
     "formats/hf/daily-page.txt": "hf",

@@ -232,6 +232,8 @@ class TestDetection:
             (FEEDS / "api-response.atom.xml", "arxiv-atom"),
             (GOLDEN / "arxiv-atom.xml", "arxiv-atom"),
             (FEEDS / "unrelated.rss.xml", None),
+            (FEEDS / "relay-html.rss.xml", "arxiv-rss"),
+            (FEEDS / "relay-translated.rss.xml", "arxiv-rss"),
         ],
     )
     def test_detected_format(self, path: Path, expected: str | None) -> None:
@@ -255,6 +257,18 @@ class TestDetection:
             )
         )
         assert detect_format(text.splitlines()) is None
+
+    def test_another_sites_feed_is_arxiv_rss_only_when_every_item_is_a_paper(self) -> None:
+        relay = (FEEDS / "relay-html.rss.xml").read_text()
+        post = "<item><title>Our retreat</title><link>https://example.org/retreat</link></item>"
+        assert detect_format(relay.replace("</channel>", f"{post}</channel>").splitlines()) is None
+        # The guid alone (an abs page) names the paper; without it nothing does.
+        elsewhere = relay.replace("<link>https://arxiv.org/abs/", "<link>https://example.org/")
+        assert detect_format(elsewhere.splitlines()) == "arxiv-rss"
+        translated = (FEEDS / "relay-translated.rss.xml").read_text()
+        elsewhere = translated.replace("<link>https://arxiv.org/abs/", "<link>https://example.org/")
+        assert detect_format(elsewhere.splitlines()) is None
+        assert detect_format(relay.replace("<item>", "<entry>").splitlines()) is None
 
     def test_an_rss_document_mentioning_feed_elements_is_not_atom(self) -> None:
         text = (
@@ -297,6 +311,16 @@ class TestCli:
             ("hep-th/9901001", "replace-cross"),
         ]
         assert err == f"{ATOM}: 4 records (arxiv-rss)\n"
+
+    def test_another_sites_feed_of_arxiv_papers_is_read_without_naming_it(self) -> None:
+        path = FEEDS / "relay-html.rss.xml"
+        code, out, err = run("parse", str(path), "--format", "jsonl")
+        assert code == 0
+        assert [json.loads(line)["id"] for line in out.splitlines()] == [
+            "2508.15001",
+            "2508.15002",
+        ]
+        assert err == f"{path}: 2 records (arxiv-rss)\n"
 
     def test_an_empty_day_exits_cleanly_with_the_warning(self) -> None:
         path = FEEDS / "empty-day.rss.xml"

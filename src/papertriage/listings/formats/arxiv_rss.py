@@ -56,6 +56,14 @@ _FEED_MARK = re.compile(
     r"|updates on arXiv\.org\s*</title>",
     re.IGNORECASE,
 )
+# An RSS item (complete in the sample), and the <link> or <guid> of one that is an arXiv paper:
+# its abstract page or arXiv's OAI identifier. Feeds that relay arXiv's papers have no other mark.
+_RSS_ITEM = re.compile(r"<item[\s>].*?</item\s*>", re.DOTALL)
+_PAPER_LINK = re.compile(
+    r"<(link|guid)(?:\s[^>]*)?>\s*(?:https?://(?:www\.|export\.)?arxiv\.org/abs/|oai:arXiv\.org:)"
+    r"[^<\s]+\s*</\1\s*>",
+    re.IGNORECASE,
+)
 # The arXiv API's Atom (export.arxiv.org/api/query) shares the namespaces but not these.
 _API_MARK = re.compile(r"opensearch|arxiv\.org/api/", re.IGNORECASE)
 # A title or description written in HTML, as feeds that relay arXiv's papers write them. Told
@@ -82,14 +90,20 @@ _NO_ITEMS = "(arXiv announces nothing on Saturdays, Sundays and holidays)"
 
 def looks_like(sample: str) -> bool:
     """An announcement feed: an <rss> or Atom <feed> whose header, before the first item, names
-    rss.arxiv.org or "... updates on arXiv.org"; never an arXiv API response."""
+    rss.arxiv.org or "... updates on arXiv.org"; never an arXiv API response. Or an RSS feed
+    relaying arXiv's papers: every item of the sample (one at least) is an arXiv paper."""
     root = root_name(sample)
     if root not in ("rss", "feed"):
         return False
     header = re.split(r"<(?:\w+:)?(?:item|entry)[\s>]", sample, maxsplit=1)[0]
     if root == "feed" and ("2005/Atom" not in header or _API_MARK.search(header)):
         return False
-    return _FEED_MARK.search(header) is not None
+    return _FEED_MARK.search(header) is not None or (root == "rss" and _relays_papers(sample))
+
+
+def _relays_papers(sample: str) -> bool:
+    items = _RSS_ITEM.findall(sample)
+    return bool(items) and all(_PAPER_LINK.search(item) for item in items)
 
 
 def parse_arxiv_rss(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
