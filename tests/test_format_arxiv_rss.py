@@ -168,6 +168,39 @@ class TestRelayingFeeds:
         assert parse_text(RSS.read_text())[0].abstract == FIRST["abstract"]
 
 
+class TestApiResponse:
+    def test_categories_are_arxivs_only_class_codes_left_out(self) -> None:
+        categories = "\n".join(
+            f'    <category term="{term}" scheme="http://arxiv.org/schemas/atom"/>'
+            for term in (
+                "cs.LG",
+                "03B70, 68Q99",
+                "F.4.1; K.2",
+                "math.LO",
+                "hep-th",
+                "astro-ph.GA",
+                "physics.atom-ph",
+                "q-bio.NC",
+            )
+        )
+        text = (
+            (FEEDS / "api-response.atom.xml")
+            .read_text()
+            .replace(
+                '    <category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>', categories
+            )
+        )
+        [record] = parse_text(text)
+        assert record.categories == (
+            "cs.LG",
+            "math.LO",
+            "hep-th",
+            "astro-ph.GA",
+            "physics.atom-ph",
+            "q-bio.NC",
+        )
+
+
 class TestEmptyAndBroken:
     @pytest.mark.parametrize(
         ("name", "warning"),

@@ -3,9 +3,13 @@
 The XML is read with formats.xmltree (expat, no document type declarations, so no entity
 expansion). An announcement feed from rss.arxiv.org is Atom too: named with --from arxiv-atom,
 it is read as arxiv-rss reads it (announce prefix cut, replacements skipped), never as junk.
+A record's categories are the entry's arXiv categories only (the API lists MSC and ACM class
+codes among them).
 """
 
 from __future__ import annotations
+
+import re
 
 from papertriage.errors import InputError
 from papertriage.listings.formats import arxiv_rss
@@ -15,6 +19,10 @@ from papertriage.models import split_arxiv_id
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
+# An arXiv category: an archive ("hep-th", "cs") and maybe a subject class ("cs.AI", "math.LO",
+# "astro-ph.GA", "physics.atom-ph"). The API lists MSC and ACM class codes ("03B70, 68Q99",
+# "F.4.1; K.2") as categories too; those are not arXiv's and are left out.
+_ARXIV_CATEGORY = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.(?:[A-Z]{2}|[a-z]+(?:-[a-z]+)?))?")
 _HINT = "arXiv API responses never carry one; is this the right file?"
 
 
@@ -57,7 +65,7 @@ def parse_arxiv_atom(lines: Lines, report: ParseReport, *, include_replaced: boo
             categories=[
                 term
                 for category in entry.findall(f"{ATOM}category")
-                if (term := category.get("term"))
+                if _ARXIV_CATEGORY.fullmatch(term := category.get("term", "").strip())
             ],
             date=published[:10] or None,
         )
