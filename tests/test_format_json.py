@@ -234,12 +234,24 @@ class TestRefused:
         ):
             parse_text(text, source="b.json")
 
-    def test_an_array_of_unknown_objects_names_the_first_one(self) -> None:
+    def test_an_array_of_unknown_objects_names_the_first_one_and_what_it_lacks(self) -> None:
         text = json.dumps([{"title": "ok"}, {"player": "x", "runs": 3}])
         with pytest.raises(
             InputError,
-            match=r"^a\.json: a JSON array whose item 2 is a JSON object with keys "
-            r"player, runs, not papertriage records",
+            match=r"^a\.json: a JSON array whose item 2 has no title \(a JSON object with keys "
+            r"player, runs\), not papertriage records",
+        ):
+            parse_text(text, source="a.json")
+        with pytest.raises(InputError, match=r"^a\.json: a JSON array whose item 1 has an empty"):
+            parse_text(json.dumps([{"title": " ", "abstract": "x"}]), source="a.json")
+        with pytest.raises(InputError, match=r"^a\.json: a JSON array whose item 1 is a JSON num"):
+            parse_text("[3]", source="a.json")
+
+    def test_a_member_of_an_array_with_a_field_of_the_wrong_type_is_named(self) -> None:
+        text = json.dumps([{"title": "ok"}, {"title": "x", "categories": "cs.LG"}], indent=2)
+        with pytest.raises(
+            InputError,
+            match=r"^a\.json: item 2: not a papertriage record: 'categories' must be a list",
         ):
             parse_text(text, source="a.json")
 
@@ -305,6 +317,48 @@ class TestJsonLines:
                 position=9,
             ),
         ]
+
+
+# Papers as another tool writes them, with keys papertriage has no field for.
+OTHER_TOOL = [
+    {
+        "arxiv_id": "2602.00001",
+        "title": "Terminal Agents From Synthetic Tasks",
+        "abstract": "We generate tasks. Agents trained on them improve.",
+        "authors": ["Ada Lovelace", "Alan Turing"],
+        "upvotes": 3,
+        "published_at": "2026-02-24T18:51:04.000Z",
+    },
+    {
+        "id": 17,
+        "title": "Hypergraphs for Two Sensors",
+        "url": "https://arxiv.org/abs/2601.14776",
+        "publishedAt": "2026-01-24",
+        "authors_text": "Grace Hopper, Edsger Dijkstra and Barbara Liskov",
+        "is_highlight": True,
+    },
+    {
+        "title": "No Date Here",
+        "abstract": "x",
+        "published_at": "last week",
+        "author": "Emmy Noether",
+    },
+]
+
+
+class TestOtherToolsObjects:
+    def test_an_array_reads_exactly_as_the_same_objects_as_json_lines(self) -> None:
+        papers = [OTHER_TOOL[0], OTHER_TOOL[2]]  # with keys papertriage has no field for
+        as_lines = parse_text("\n".join(map(json.dumps, papers)), source="p")
+        as_array = parse_text(json.dumps(papers, indent=2), source="p")
+        assert len(as_array) == 2
+        assert as_array == as_lines
+
+    def test_papertriage_search_output_as_an_array_reads_back(self) -> None:
+        own = Record.create("A Found Paper", "x", source="first.txt", position=4).to_dict()
+        hit = {**own, "rank": 1, "score": 2.5, "matched": ["paper"]}
+        [found] = parse_text(json.dumps([hit], indent=2), source="hits.json")
+        assert found == Record.from_dict(own)  # still from first.txt, at its place there
 
 
 class TestPieces:

@@ -7,6 +7,8 @@ Face API paper (`/api/daily_papers` and `/api/papers/search` wrap each paper as 
 item (a title and `content_text`, `content_html` or `summary`). JSON Lines may mix them, one per
 line; a JSON document holds one of them or an array of them, and the report's format names what
 it held, whichever JSON format was asked for. A document of any other shape is refused.
+
+An array is read member by member exactly as the same objects are as JSON Lines.
 """
 
 from __future__ import annotations
@@ -132,14 +134,14 @@ def kind_of(data: Any) -> str | None:
     return "record"
 
 
-def _add(data: Any, report: ParseReport, where: int | None) -> None:
-    """Add what one JSON line (or one member of an array) holds."""
+def _add(data: Any, report: ParseReport, where: int | None, what: str = "object") -> None:
+    """Add what one JSON line (at line `where`) or one member of a document (`what`) holds."""
     kind = kind_of(data)
     if kind == "record" or kind is None:
+        place = f"{report.source}:{where}" if where else f"{report.source}: {what}"
         try:
             report.append(Record.from_dict(data))
         except (TypeError, ValueError) as error:
-            place = f"{report.source}:{where}" if where else report.source
             raise InputError(f"{place}: not a papertriage record: {error}") from None
         return
     from papertriage.listings.formats import hf_api, jsonfeed
@@ -147,9 +149,9 @@ def _add(data: Any, report: ParseReport, where: int | None) -> None:
     if kind == "jsonfeed":
         jsonfeed.read_feed(data, report, where)
     elif kind == "hf-api":
-        hf_api.add_paper(data, report, where, "object")
+        hf_api.add_paper(data, report, where, what)
     else:
-        jsonfeed.add_item(data, report, where, "object")
+        jsonfeed.add_item(data, report, where, what)
 
 
 def _loads(text: str, report: ParseReport, line: int | None = None) -> Any:
@@ -216,7 +218,7 @@ def read_document(lines: Lines, report: ParseReport) -> None:
     """Read one JSON document by what it holds, whichever JSON format was named; the report's
     format then names what it held."""
     data = _loads("\n".join(line for _, line in lines), report)
-    from papertriage.listings.formats import hf_api, jsonfeed
+    from papertriage.listings.formats import jsonfeed
 
     kind = _document_kind(data, report)
     report.format = kind if kind in ("jsonfeed", "hf-api") else "json"
@@ -229,15 +231,7 @@ def read_document(lines: Lines, report: ParseReport) -> None:
         items = data["records"] if isinstance(data, dict) else data
         members = [(f"item {position}", item) for position, item in enumerate(items, start=1)]
     for what, item in members:
-        item_kind = kind_of(item)
-        if item_kind == "hf-api":
-            hf_api.add_paper(item, report, None, what)
-        elif item_kind == "item":
-            jsonfeed.add_item(item, report, None, what)
-        elif item_kind == "jsonfeed":
-            jsonfeed.read_feed(item, report, None)
-        else:
-            _add(item, report, None)
+        _add(item, report, None, what)
 
 
 def _document_kind(data: Any, report: ParseReport) -> str:
@@ -254,10 +248,23 @@ def _document_kind(data: Any, report: ParseReport) -> str:
     if isinstance(data, list):
         kinds = [kind_of(item) for item in data]
         for position, (item, kind) in enumerate(zip(data, kinds, strict=True), start=1):
-            if kind is None or (kind == "record" and not _record_like(item)):
+            if kind is None:
                 raise _refuse(report, f"a JSON array whose item {position} is {_describe(item)}")
+            if kind == "record" and (lacking := _untitled(item)):
+                found = f"a JSON array whose item {position} {lacking} ({_describe(item)})"
+                raise _refuse(report, found)
         return "hf-api" if kinds and all(kind == "hf-api" for kind in kinds) else "record"
     raise _refuse(report, _describe(data))
+
+
+def _untitled(data: dict[str, Any]) -> str | None:
+    """What is wrong with the title of an object read as a record, or None when it has one."""
+    title = data.get("title")
+    if isinstance(title, str) and title.strip():
+        return None
+    if "title" not in data:
+        return "has no title"
+    return "has an empty title" if isinstance(title, str) else "has a title that is not text"
 
 
 def _record_like(data: dict[str, Any]) -> bool:
