@@ -348,11 +348,45 @@ OTHER_TOOL = [
 
 class TestOtherToolsObjects:
     def test_an_array_reads_exactly_as_the_same_objects_as_json_lines(self) -> None:
-        papers = [OTHER_TOOL[0], OTHER_TOOL[2]]  # with keys papertriage has no field for
-        as_lines = parse_text("\n".join(map(json.dumps, papers)), source="p")
-        as_array = parse_text(json.dumps(papers, indent=2), source="p")
-        assert len(as_array) == 2
+        as_lines = parse_text("\n".join(map(json.dumps, OTHER_TOOL)), source="p")
+        as_array = parse_text(json.dumps(OTHER_TOOL, indent=2), source="p")
+        assert len(as_array) == 3
         assert as_array == as_lines
+
+    def test_their_date_authors_file_and_place_are_read_as_in_every_format(self) -> None:
+        report = parse_lines(json.dumps(OTHER_TOOL, indent=2).splitlines(), source="p.json")
+        assert report.records == [
+            record(
+                "Terminal Agents From Synthetic Tasks",
+                "We generate tasks. Agents trained on them improve.",
+                "p.json",
+                1,
+                arxiv_id="2602.00001",
+                authors=["Ada Lovelace", "Alan Turing"],
+                date="2026-02-24",
+                upvotes=3,
+            ),
+            # the tool's own row number is no paper's id: the arXiv id comes from the URL
+            record(
+                "Hypergraphs for Two Sensors",
+                "",
+                "p.json",
+                2,
+                arxiv_id="2601.14776",
+                url="https://arxiv.org/abs/2601.14776",
+                authors=["Grace Hopper", "Edsger Dijkstra", "Barbara Liskov"],
+                date="2026-01-24",
+            ),
+            record("No Date Here", "x", "p.json", 3, authors=["Emmy Noether"]),
+        ]
+        assert report.warnings == [
+            "p.json: item 3: published_at 'last week' is not a date; left out"
+        ]
+
+    def test_objects_shaped_like_feed_items_take_the_same_names(self) -> None:
+        item = {"title": "T", "summary": "S.", "authors_text": "A, B", "published_at": "2026-01-02"}
+        [found] = parse_text(json.dumps(item), source="i.jsonl")
+        assert (found.authors, found.date, found.source) == (("A", "B"), "2026-01-02", "i.jsonl")
 
     def test_papertriage_search_output_as_an_array_reads_back(self) -> None:
         own = Record.create("A Found Paper", "x", source="first.txt", position=4).to_dict()

@@ -8,7 +8,11 @@ item (a title and `content_text`, `content_html` or `summary`). JSON Lines may m
 line; a JSON document holds one of them or an array of them, and the report's format names what
 it held, whichever JSON format was asked for. A document of any other shape is refused.
 
-An array is read member by member exactly as the same objects are as JSON Lines.
+An array is read member by member exactly as the same objects are as JSON Lines. Another tool's
+object (a title, no `schema_version`) is read by papertriage's field names, its date and authors
+also under the names other tools give them (DATE_KEYS, AUTHOR_KEYS); like the records of every
+other format it comes from this file, at its place in it, with an id made from its arXiv id or
+title (another tool's `id` numbers its own rows, not papers).
 """
 
 from __future__ import annotations
@@ -38,6 +42,16 @@ JSONFEED_VERSION = "https://jsonfeed.org/version/"
 # can only be a member of an object.
 _JSONFEED_MARK = re.compile(r'"version"\s*:\s*"https?://jsonfeed\.org/version/')
 _RECORD_KEYS = frozenset(Record._fields) | {"schema_version"}
+# Where other tools put a paper's date and its authors, papertriage's own names first: the first
+# an object fills is read (a date or time, as YYYY-MM-DD; under another name than `authors`, the
+# names as a list, {"name": ...} objects or one 'A, B and C' string).
+DATE_KEYS = ("date", "date_published", "published", "published_at", "publishedAt")
+AUTHOR_KEYS = ("authors", "author", "authors_text")
+# What another tool's record keeps as it gives it (its id, file and place are made here).
+_CARRIED = (
+    *("authors", "url", "categories", "date", "tags", "tag_details"),
+    *("announce_type", "ai_summary", "upvotes"),
+)
 _ITEM_TEXT_KEYS = ("content_text", "content_html", "summary")
 _HF_HOSTS = ("arxiv.org", "huggingface.co", "hf.co")
 _ARXIV_PATH = re.compile(r"/(?:abs|pdf|html|papers)/(?P<rest>.+)")
@@ -140,7 +154,10 @@ def _add(data: Any, report: ParseReport, where: int | None, what: str = "object"
     if kind == "record" or kind is None:
         place = f"{report.source}:{where}" if where else f"{report.source}: {what}"
         try:
-            report.append(Record.from_dict(data))
+            if isinstance(data, dict) and "schema_version" not in data:
+                _add_other_record(data, report, where, what)
+            else:
+                report.append(Record.from_dict(data))
         except (TypeError, ValueError) as error:
             raise InputError(f"{place}: not a papertriage record: {error}") from None
         return
@@ -151,7 +168,41 @@ def _add(data: Any, report: ParseReport, where: int | None, what: str = "object"
     elif kind == "hf-api":
         hf_api.add_paper(data, report, where, what)
     else:
-        jsonfeed.add_item(data, report, where, what)
+        jsonfeed.add_item(_in_own_names(data, report, where, what), report, where, what)
+
+
+def _in_own_names(
+    data: dict[str, Any], report: ParseReport, where: int | None, what: str
+) -> dict[str, Any]:
+    """Another tool's object with its date (as YYYY-MM-DD) and authors under papertriage's
+    names, whichever of DATE_KEYS and AUTHOR_KEYS it used. A date that is not one is left out
+    with a warning; `authors` itself is left as given, for the reader to check."""
+    fields = {key: value for key, value in data.items() if key not in DATE_KEYS + AUTHOR_KEYS}
+    if date_key := next((key for key in DATE_KEYS if data.get(key)), None):
+        if date := iso_date(data[date_key]):
+            fields["date"] = date
+        else:
+            report.warn(where, f"{what}: {date_key} {data[date_key]!r} is not a date; left out")
+    if data.get("authors"):
+        fields["authors"] = data["authors"]
+    elif author_key := next((key for key in AUTHOR_KEYS if data.get(key)), None):
+        fields["authors"] = author_names(data[author_key])
+    return fields
+
+
+def _add_other_record(
+    data: dict[str, Any], report: ParseReport, where: int | None, what: str
+) -> None:
+    """Add another tool's object, read by papertriage's field names (each field's type checked
+    as in a record); its arXiv id is the first that its `arxiv_id`, `url` or `id` names."""
+    fields = _in_own_names(data, report, where, what)
+    for made_here in ("id", "source", "position"):
+        fields.pop(made_here, None)
+    record = Record.from_dict(fields)
+    named = (data.get(key) for key in ("arxiv_id", "url", "id"))
+    arxiv_id = next((arxiv_id_in(v) for v in named if isinstance(v, str) and arxiv_id_in(v)), None)
+    carried = {name: getattr(record, name) for name in _CARRIED}
+    report.add(record.title, record.abstract, arxiv_id=arxiv_id, **carried)
 
 
 def _loads(text: str, report: ParseReport, line: int | None = None) -> Any:
