@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from papertriage.cli import app
+from papertriage.errors import InputError
 from papertriage.listings.formats.hf import noise_kind
 from papertriage.listings.parse import detect_format, parse_lines, parse_text
 from tests.helpers import DATA
@@ -370,3 +371,47 @@ def test_chrome_between_papers_never_becomes_or_changes_a_paper(
     assert report.warnings == []
     chrome = {line.strip() for run in runs for line in run}
     assert not chrome & {r.title for r in report.records}
+
+
+# A test double in a program's source: a feed held in a string, its abstracts wrapped at a fixed
+# width. Each kind of line once passed for a title and its abstract.
+SOURCE_CODE = """\
+export const CannedFeed: string = `<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <entry>
+    <title>Counting Sheep With Small Models</title>
+    <summary>  We count sheep in aerial photographs with a model small enough
+for a drone, trained on synthetic flocks and tested on three real farms.
+</summary>
+    <link title="doi" href="https://doi.org/10.0000/example-1" rel="related"/>
+    <arxiv:comment xmlns:arxiv="http://example.org/atom">Talk at a workshop. 12 pages</arxiv:comment>
+    <arxiv:comment xmlns:arxiv="http://example.org/atom">Published by the Society of
+Rural Computing (https://example.org)</arxiv:comment>
+    <arxiv:journal_ref xmlns:arxiv="http://example.org/atom">Rural Computing 3, No. 1, 1-12</arxiv:journal_ref>
+  </entry>
+  <entry>
+    <summary>  Shepherds count by eye, which is slow on large farms. We train on
+synthetic flocks. In the
+field trials the counts stay within two percent of what shepherds report.
+</summary>
+  </entry>
+</feed>`;
+"""
+
+
+def test_source_code_holding_markup_and_wrapped_prose_is_no_copied_page() -> None:
+    assert detect_format(SOURCE_CODE.splitlines()) is None
+    with pytest.raises(InputError, match=r"^Canned\.ts: not a listing papertriage knows"):
+        parse_text(SOURCE_CODE, source="Canned.ts")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Humans vs. Machines at Chess Endgames",  # an abbreviation is no sentence break
+        "Do Small Models Reason? A Study of Eleven Benchmarks",
+        "Scaling Laws (Revisited)",
+    ],
+)
+def test_a_title_and_its_abstract_without_a_banner_are_still_a_copied_page(title: str) -> None:
+    assert detect_format(["", title, SPEECH[1], ""]) == "hf"

@@ -98,6 +98,13 @@ _OTHER_SPACE = list(
 _OTHER_ASCII_SPACE = [c for c in _OTHER_SPACE if c.isascii()]
 # Abstracts run to several sentences; titles are short and rarely end in a full stop.
 MAX_TITLE_CHARS = 300
+# Code and markup, told by how a line starts or ends: a tag ("<entry>", "</summary>",
+# "<link .../>"), a comment, or an opened block, call, list or string, a statement's end, an
+# assignment, a continued line. A title or an abstract line ends in none of these.
+_CODE_OR_MARKUP = re.compile(r"^(?:<[A-Za-z/?!]|//|/\*)|(?:</[\w:.-]+>|/>|[{(\[;=`,\\])$")
+# One sentence ending and the next starting within a line ("datanature. In the"), as prose
+# wrapped at a fixed width has; a title's abbreviations ("vs. Humans", "Dr. No") are too short.
+_SENTENCE_BREAK = re.compile(r"[a-z]{3}\. [A-Z]")
 
 
 # One alternation tried once per line is several times faster than trying each pattern in turn.
@@ -132,13 +139,28 @@ def looks_like_abstract(line: str) -> bool:
     )
 
 
+def _looks_like_code_or_markup(line: str) -> bool:
+    """A line of a program or of markup: neither a title nor an abstract, which a copied page
+    gives as plain text."""
+    return _CODE_OR_MARKUP.search(line) is not None
+
+
 def looks_like_title(line: str) -> bool:
-    return not looks_like_abstract(line)
+    """Short, and not a line of code, of markup or of prose wrapped at a fixed width (which
+    holds the end of one sentence and the start of the next)."""
+    return not (
+        looks_like_abstract(line)
+        or _looks_like_code_or_markup(line)
+        or _SENTENCE_BREAK.search(line) is not None
+    )
 
 
 def is_sentence(line: str) -> bool:
-    """Prose rather than a title: long, or ending like a sentence (a short abstract does)."""
-    return line.endswith(".") or looks_like_abstract(line)
+    """Prose rather than a title: long, or ending like a sentence (a short abstract does); never
+    a line of code or markup."""
+    return (line.endswith(".") or looks_like_abstract(line)) and not _looks_like_code_or_markup(
+        line
+    )
 
 
 def needs_spacing(text: str) -> bool:
