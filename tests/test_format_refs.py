@@ -109,12 +109,37 @@ def test_a_broken_entry_is_a_warning_with_its_line_and_the_rest_are_read() -> No
 
 
 def test_untitled_and_repeated_entries_are_warnings() -> None:
-    text = "@misc{a, title = {Kept}}\n@misc{b, author = {No Title}}\n@misc{a, title = {Same key}}\n"
+    text = "@misc{a, title = {Kept}}\n@misc{b, author = {No Title}}\n@misc{a, title = {K{e}pt}}\n"
     records, warnings = parse(text, source="w.bib")
     assert [r.title for r in records] == ["Kept"]
     assert warnings == [
-        "w.bib:3: entry 'a' repeats an earlier key; skipped",
         "w.bib:2: entry 'b' has no title; skipped",
+        "w.bib:3: entry 'a' repeats the paper of line 1; skipped",
+    ]
+
+
+def test_entries_sharing_a_key_are_each_a_paper() -> None:
+    """Mendeley writes `@article{,` for every paper without a key, and libraries merged by
+    hand give two papers the key `Smith2018`: papers matter, keys don't."""
+    text = (
+        "@string{ann = {Smith, Ann}}\n"
+        "@article{,\n  title = {Keyless One}\n}\n"
+        "@article{Smith2018,\n  title = {Sparse Routing}\n}\n"
+        "@article{,\n  title = {Keyless Two}\n}\n"
+        '@inproceedings{Smith2018,\n  title = {M{\\"u}ller Attention},\n  author = ann\n}\n'
+        "@article{,\n  title = {keyless  one}\n}\n"  # the first paper again
+        "@string{ann = {Jones, Bob}}\n"
+    )
+    records, warnings = parse(text, source="m.bib")
+    assert [(r.title, r.authors) for r in records] == [
+        ("Keyless One", ()),
+        ("Sparse Routing", ()),
+        ("Keyless Two", ()),
+        ("Müller Attention", ("Ann Smith",)),  # read like any other entry
+    ]
+    assert warnings == [
+        "m.bib:18: @string 'ann' repeats an earlier one; skipped",
+        "m.bib:15: entry '' repeats the paper of line 2; skipped",
     ]
 
 

@@ -6,6 +6,10 @@ names. LaTeX is decoded in the title, abstract and author names only (`{\\"o}` -
 `{BERT}` -> BERT, `\\&` -> &), math (`$...$`) kept as written; machine fields (url, doi,
 eprint) only lose their escapes, since a URL's `~` or `%` is no LaTeX.
 
+An entry is a paper whatever its key: Mendeley writes `@article{,` for each paper without
+one, and merged libraries give two papers one key. Only the same key with the same title again
+is the same paper, skipped with a warning.
+
 A record's date is a full YYYY-MM-DD or nothing: `year` alone (or `year` and `month`, as
 Zotero writes them) leaves it None rather than inventing a day.
 """
@@ -13,6 +17,7 @@ Zotero writes them) leaves it None rather than inventing a day.
 from __future__ import annotations
 
 import re
+from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from papertriage.errors import InputError
@@ -24,7 +29,7 @@ from papertriage.listings.formats.references import (
     first_last,
     full_date,
 )
-from papertriage.models import ARXIV_ID
+from papertriage.models import ARXIV_ID, normalize_title
 
 if TYPE_CHECKING:
     from bibtexparser.model import Entry
@@ -39,34 +44,33 @@ _ARXIV_EPRINT = re.compile(rf"^(?:arXiv:)?{ARXIV_ID.pattern}$", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
 _EXTENDED_NAME = re.compile(r"^(?:family|given|prefix|suffix|useprefix|juniorcomma)=")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_KEY = "papertriage_key"  # the parser metadata under which a repeated key is kept
 
 
 def parse_bibtex(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
     import bibtexparser
+    from bibtexparser.middlewares.parsestack import default_parse_stack
     from bibtexparser.model import DuplicateBlockKeyBlock, Entry, MiddlewareErrorBlock
 
     _quiet_library_logging()
     library = bibtexparser.parse_string(
-        "\n".join(text for _, text in lines), append_middleware=_middlewares()
+        "\n".join(text for _, text in lines),
+        parse_stack=[_read_repeated_keys(), *default_parse_stack(), *_middlewares()],
     )
     # The library's line numbers count from 0.
     for block in library.failed_blocks:
         line = (block.start_line or 0) + 1
-        if isinstance(block, DuplicateBlockKeyBlock):
-            report.warn(line, f"entry {block.key!r} repeats an earlier key; skipped")
+        if isinstance(block, DuplicateBlockKeyBlock):  # only @string: entries are read
+            report.warn(line, f"@string {block.key!r} repeats an earlier one; skipped")
         elif isinstance(block, MiddlewareErrorBlock) and isinstance(
             block.ignore_error_block, Entry
         ):
-            key = block.ignore_error_block.key
+            key = _key(block.ignore_error_block)
             report.warn(line, f"entry {key!r} not understood ({_reason(block.error)}); skipped")
         else:
             kind = (block.raw or "").split("{", 1)[0].split("(", 1)[0].strip() or "an"
             report.warn(line, f"{kind} entry not read: {_reason(block.error)}; skipped")
-    untitled = 0
-    for entry in library.entries:
-        if not _add_entry(entry, report):
-            untitled += 1
-            report.warn((entry.start_line or 0) + 1, f"entry {entry.key!r} has no title; skipped")
+    untitled = _add_entries(library.entries, report)
     if not report.count:
         found = len(library.entries) + len(library.failed_blocks)
         if not found:
@@ -81,11 +85,32 @@ def parse_bibtex(lines: Lines, report: ParseReport, *, include_replaced: bool = 
         )
 
 
-def _add_entry(entry: Entry, report: ParseReport) -> bool:
-    fields = {field.key.lower(): field.value for field in entry.fields}
-    title = _text(fields.get("title"))
-    if not title:
-        return False
+def _add_entries(entries: list[Entry], report: ParseReport) -> int:
+    """Add a record per entry with a title, and say how many had none. An entry whose key and
+    title both repeat an earlier entry's is that paper again, and is skipped; one that only
+    shares the key (Mendeley writes `@article{,` for every paper without one) is another paper."""
+    untitled = 0
+    first_line: dict[tuple[str, str], int] = {}  # (key, normalised title) -> the line it was on
+    for entry in entries:
+        line, key = (entry.start_line or 0) + 1, _key(entry)
+        fields = {field.key.lower(): field.value for field in entry.fields}
+        title = _text(fields.get("title"))
+        if not title:
+            untitled += 1
+            report.warn(line, f"entry {key!r} has no title; skipped")
+            continue
+        paper = (key, normalize_title(title))
+        if paper in first_line:
+            report.warn(
+                line, f"entry {key!r} repeats the paper of line {first_line[paper]}; skipped"
+            )
+            continue
+        first_line[paper] = line
+        _add_entry(fields, title, report)
+    return untitled
+
+
+def _add_entry(fields: dict[str, Any], title: str, report: ParseReport) -> None:
     url = _machine(fields.get("url"))
     doi = _machine(fields.get("doi"))
     arxiv_id = _arxiv_id(fields, url, doi)
@@ -101,7 +126,6 @@ def _add_entry(entry: Entry, report: ParseReport) -> bool:
         date=_date(fields),
         url=url or None,
     )
-    return True
 
 
 def _arxiv_id(fields: dict[str, Any], url: str, doi: str) -> str | None:
@@ -242,6 +266,34 @@ def _middlewares() -> list[Any]:
         SplitNames(),
         DecodeTextFields(),
     ]
+
+
+def _read_repeated_keys() -> Any:
+    """A middleware, first in the stack: an entry whose key repeats an earlier one (which the
+    library sets aside as a failed block) becomes an entry again, under a key of its own so
+    that the library holds it; `_key` gives back the key as written."""
+    from bibtexparser import middlewares
+    from bibtexparser.library import Library
+    from bibtexparser.model import Block, DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+
+    class ReadRepeatedKeys(middlewares.BlockMiddleware):
+        renamed = count(1)
+
+        def transform_failed_block(self, block: ParsingFailedBlock, library: Library) -> Block:
+            entry = block.ignore_error_block
+            if not isinstance(block, DuplicateBlockKeyBlock) or not isinstance(entry, Entry):
+                return block
+            entry.set_parser_metadata(_KEY, entry.key)
+            entry.key = f"{entry.key}\n{next(self.renamed)}"  # no key has a line break
+            return entry
+
+    return ReadRepeatedKeys()
+
+
+def _key(entry: Entry) -> str:
+    """The entry's key as written in the file."""
+    written = entry.get_parser_metadata(_KEY)
+    return entry.key if written is None else str(written)
 
 
 def _reason(error: object) -> str:
