@@ -20,15 +20,15 @@ def parse(text: str, format: str = "auto", source: str = "refs") -> tuple[list, 
     return report.records, report.warnings
 
 
-def test_a_zotero_export_decodes_latex_but_keeps_math() -> None:
+def test_a_zotero_export_decodes_latex() -> None:
     records, warnings = parse((REFS / "zotero.bib").read_text(), source="zotero.bib")
     assert warnings == []
     moe, bert, survey = records
     assert moe.title == (
-        "Sparse Mixture-of-Experts für Öffentliche BERT Models with $\\mathcal{O}(\\log n)$ Routing"
-    )
+        "Sparse Mixture-of-Experts für Öffentliche BERT Models with \\mathcal{O}(\\log n) Routing"
+    )  # math without its dollars, as written inside
     assert moe.abstract == (
-        "We route tokens to experts in $O(\\log n)$ steps and cut costs by 40% & more."
+        "We route tokens to experts in O(\\log n) steps and cut costs by 40% & more."
     )
     assert moe.authors == ("Jörg Müller", "Ana García", "OpenAI Research Team", "Piet van der Berg")
     assert (moe.id, moe.arxiv_id, moe.categories) == ("2303.08867", "2303.08867", ("cs.LG",))
@@ -74,6 +74,43 @@ def test_a_mendeley_export_with_its_banner() -> None:
 def test_where_an_arxiv_id_is_found(fields: str, arxiv_id: str | None) -> None:
     (record,), _ = parse(f"@article{{k, title = {{T}}, {fields}}}\n")
     assert record.arxiv_id == arxiv_id
+
+
+@pytest.mark.parametrize(
+    ("written", "text"),
+    [
+        (
+            r"Finding equilibria in \emph{sequential} games",
+            "Finding equilibria in sequential games",
+        ),
+        (r"\textit{a} \textbf{b} \texttt{c} \textsc{d} \textrm{e} \mbox{f}", "a b c d e f"),
+        (r"{\em Deep} {\it and} {\bf wide}", "Deep and wide"),
+        # Zotero's escape of an abstract's own LaTeX: decoded, it is the command again.
+        (r"in \textbackslash emph\{sequential\} games", "in sequential games"),
+        (
+            r"Imperial metabolism in the pre\-{C}olumbian {A}ndes",
+            "Imperial metabolism in the preColumbian Andes",
+        ),
+        (r"A 2.{{1$\mu$W}} controller within 8{$\mu$}s", "A 2.1μW controller within 8μs"),
+        (r"200 {$\mu$}m (width) \texttimes{} 300 {$\mu$}m", "200 μm (width) × 300 μm"),
+        (
+            r"$\alpha$-stable, $\pm 3$, $5^\circ$C, $90^{\circ}$ and $n \to \infty$",
+            "α-stable, ± 3, 5°C, 90° and n → ∞",
+        ),
+        (
+            r"$\Omega(n) \leq x \approx y \sim z \cdot w \times v \geq u$",
+            "Ω(n) ≤ x ≈ y ∼ z · w × v ≥ u",
+        ),
+        (
+            r"in $O(\log n)$ steps, $x^2$ and $\mathcal{L}_\theta$",
+            r"in O(\log n) steps, x^2 and \mathcal{L}_θ",
+        ),
+        (r"costs \$5 or \$10, $\mu$", "costs $5 or $10, μ"),  # escaped dollars are no math
+    ],
+)
+def test_text_fields_are_plain_text(written: str, text: str) -> None:
+    (record,), warnings = parse(f"@article{{k, title = {{T}}, abstract = {{{written}}}}}\n")
+    assert (record.abstract, warnings) == (text, [])
 
 
 def test_names_bibtexparser_refuses_lose_no_entry() -> None:

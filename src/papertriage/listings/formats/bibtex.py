@@ -2,9 +2,11 @@
 
 Read with bibtexparser 2, imported only when a BibTeX file is read: its splitter, which keeps
 going past a broken entry, and its middlewares for @string references, braces, months and
-names. LaTeX is decoded in the title, abstract and author names only (`{\\"o}` -> ö,
-`{BERT}` -> BERT, `\\&` -> &), math (`$...$`) kept as written; machine fields (url, doi,
-eprint) only lose their escapes, since a URL's `~` or `%` is no LaTeX.
+names. The title, abstract and author names become plain text (`{\\"o}` -> ö, `{BERT}` ->
+BERT, `\\&` -> &, `\\emph{x}` -> x, `\\-` -> nothing); inline math loses its
+dollars and its common symbols become characters (`2.1$\\mu$W` -> 2.1μW), the rest of it kept
+as written (`$O(\\log n)$` -> O(\\log n)). Machine fields (url, doi, eprint) only lose their
+escapes, since a URL's `~` or `%` is no LaTeX.
 
 An entry is a paper whatever its key: Mendeley writes `@article{,` for each paper without
 one, and merged libraries give two papers one key. Only the same key with the same title again
@@ -39,6 +41,28 @@ TEXT_FIELDS = frozenset({"title", "abstract", "author"})
 _LATEX_MARK = re.compile(r"[\\$~]|--|``|''")
 _SIMPLE_ESCAPE = re.compile(r"\\([&%_#$])")
 _BARE_PERCENT = re.compile(r"(?<!\\)%")
+# Text styles still written out once decoded: Zotero writes an abstract's `\emph{x}` as
+# `\textbackslash emph\{x\}`. The command goes, its words stay.
+_TEXT_STYLE = re.compile(
+    r"\\(?:emph|text(?:it|bf|tt|sc|rm|sf|sl|up)|mbox)\{([^{}]*)\}|\{\\(?:em|it|bf|sl|tt)\s+([^{}]*)\}"
+)
+# The math symbols written most in titles and abstracts, as characters; other math stays as written.
+# fmt: off
+_MATH_SYMBOLS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ϵ", "varepsilon": "ε",
+    "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
+    "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "varrho": "ϱ",
+    "sigma": "σ", "varsigma": "ς", "tau": "τ", "upsilon": "υ", "phi": "ϕ", "varphi": "φ",
+    "chi": "χ", "psi": "ψ", "omega": "ω",
+    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ",
+    "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+    "pm": "±", "times": "×", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "approx": "≈",
+    "sim": "∼", "infty": "∞", "cdot": "·", "to": "→",
+}
+# fmt: on
+_MATH_SYMBOL = re.compile(
+    rf"\^\s*(?:\\circ(?![A-Za-z])|\{{\s*\\circ\s*\}})|\\({'|'.join(_MATH_SYMBOLS)})(?![A-Za-z])"
+)
 
 _ARXIV_EPRINT = re.compile(rf"^(?:arXiv:)?{ARXIV_ID.pattern}$", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
@@ -203,14 +227,58 @@ def split_name(name: str) -> Any:
 
 
 def decode_latex(value: str, decoder: Any) -> str:
-    """LaTeX to text with `decoder` (pylatexenc), skipped where a value has no LaTeX at all
-    but simple escapes: decoding costs about 10 ms over a long abstract. A bare `%` is text
-    in a BibTeX field (Mendeley writes them), not the start of a LaTeX comment."""
+    """A text field's LaTeX as plain text with `decoder` (pylatexenc, see `_latex_decoder`),
+    skipped where a value has no LaTeX at all but simple escapes: decoding costs about 10 ms
+    over a long abstract. A bare `%` is text in a BibTeX field (Mendeley writes them), not the
+    start of a LaTeX comment."""
     if "%" in value:
         value = _BARE_PERCENT.sub(r"\\%", value)
     if not _LATEX_MARK.search(_SIMPLE_ESCAPE.sub("", value)):  # at most braces to drop
-        return _SIMPLE_ESCAPE.sub(r"\1", value.replace("{", "").replace("}", ""))
-    return decoder.latex_to_text(value)  # type: ignore[no-any-return]
+        text = _SIMPLE_ESCAPE.sub(r"\1", value.replace("{", "").replace("}", ""))
+    else:
+        text = decoder.latex_to_text(value)
+    if "\\" in text:
+        text = _TEXT_STYLE.sub(lambda match: match.group(1) or match.group(2) or "", text)
+    return text
+
+
+def _inline_math(latex: str) -> str:
+    """`$\\mu$` or `\\(\\mu\\)` -> `μ`: the symbols of _MATH_SYMBOLS (and `^\\circ`, °) as
+    characters, the rest as written, without the dollars."""
+    inside = latex[1:-1] if latex.startswith("$") else latex[2:-2]
+    return _MATH_SYMBOL.sub(lambda match: _MATH_SYMBOLS.get(match.group(1) or "", "°"), inside)
+
+
+def _latex_decoder() -> Any:
+    """bibtexparser's decoder (braces dropped, `\\url{x}` as x) with inline math read by
+    `_inline_math`, the text styles pylatexenc drops with their words (`\\texttt`, `\\mbox`) kept,
+    and `\\-` (where a word may be hyphenated) removed rather than made a soft hyphen."""
+    from pylatexenc.latex2text import (  # type: ignore[import-untyped]
+        LatexNodes2Text,
+        MacroTextSpec,
+        get_default_latex_context_db,
+    )
+    from pylatexenc.latexwalker import LatexMathNode  # type: ignore[import-untyped]
+
+    context = get_default_latex_context_db()
+    kept = ("texttt", "textsf", "textup", "mbox")
+    context.add_context_category(
+        "papertriage",
+        prepend=True,
+        macros=[
+            MacroTextSpec("url", simplify_repl="%s"),
+            MacroTextSpec("-", discard=True),
+            *(MacroTextSpec(name, discard=False) for name in kept),
+        ],
+    )
+
+    class Decoder(LatexNodes2Text):  # type: ignore[misc]
+        def math_node_to_text(self, node: Any) -> str:
+            if node.isNodeType(LatexMathNode) and node.displaytype == "inline":
+                return _inline_math(node.latex_verbatim())
+            return super().math_node_to_text(node)  # type: ignore[no-any-return]
+
+    return Decoder(latex_context=context, keep_braced_groups=False, math_mode="verbatim")
 
 
 def _middlewares() -> list[Any]:
@@ -264,7 +332,7 @@ def _middlewares() -> list[Any]:
         middlewares.MonthIntMiddleware(),
         middlewares.SeparateCoAuthors(),
         SplitNames(),
-        DecodeTextFields(),
+        DecodeTextFields(decoder=_latex_decoder()),
     ]
 
 
