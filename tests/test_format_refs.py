@@ -106,11 +106,21 @@ def test_where_an_arxiv_id_is_found(fields: str, arxiv_id: str | None) -> None:
             r"in O(\log n) steps, x^2 and \mathcal{L}_θ",
         ),
         (r"costs \$5 or \$10, $\mu$", "costs $5 or $10, μ"),  # escaped dollars are no math
+        (
+            "&ldquo;revisioning&rdquo; (Clement &amp; others 78)",
+            "“revisioning” (Clement & others 78)",
+        ),
+        (r"R&D at AT&T; {\"o} -- 50% &notanentity;", "R&D at AT&T; ö – 50% &notanentity;"),
     ],
 )
 def test_text_fields_are_plain_text(written: str, text: str) -> None:
     (record,), warnings = parse(f"@article{{k, title = {{T}}, abstract = {{{written}}}}}\n")
     assert (record.abstract, warnings) == (text, [])
+
+
+def test_a_bibtex_url_copied_from_html_loses_its_entities() -> None:
+    (record,), _ = parse("@misc{k, title = {T}, url = {http://example.org/a?x=1&amp;y=2}}\n")
+    assert record.url == "http://example.org/a?x=1&y=2"
 
 
 def test_names_bibtexparser_refuses_lose_no_entry() -> None:
@@ -222,6 +232,16 @@ def test_a_ris_entry_without_title_or_without_er_before_the_next() -> None:
         "r.ris:5: entry has no 'ER  - ' line before the next entry (line 7); read anyway",
         "r.ris:1: entry has no title (TI or T1); skipped",
     ]
+
+
+def test_a_ris_entry_with_html_entities() -> None:
+    text = (
+        "TY  - JOUR\nTI  - Gut &amp; brain\nAU  - M&uuml;ller, J&ouml;rg\n"
+        "AB  - Effects were small (p &lt; .001; &#8220;robust&#x201D;), AT&T &foo; R&D;\nER  - \n"
+    )
+    (record,), warnings = parse(text, source="s.ris")
+    assert (record.title, record.authors, warnings) == ("Gut & brain", ("Jörg Müller",), [])
+    assert record.abstract == "Effects were small (p < .001; “robust”), AT&T &foo; R&D;"
 
 
 def test_a_ris_file_with_nothing_readable_is_an_error() -> None:

@@ -3,7 +3,7 @@
 Read with bibtexparser 2, imported only when a BibTeX file is read: its splitter, which keeps
 going past a broken entry, and its middlewares for @string references, braces, months and
 names. The title, abstract and author names become plain text (`{\\"o}` -> ö, `{BERT}` ->
-BERT, `\\&` -> &, `\\emph{x}` -> x, `\\-` -> nothing); inline math loses its
+BERT, `\\&` -> &, `\\emph{x}` -> x, `\\-` -> nothing, `&amp;` -> &); inline math loses its
 dollars and its common symbols become characters (`2.1$\\mu$W` -> 2.1μW), the rest of it kept
 as written (`$O(\\log n)$` -> O(\\log n)). Machine fields (url, doi, eprint) only lose their
 escapes, since a URL's `~` or `%` is no LaTeX.
@@ -28,6 +28,7 @@ from papertriage.listings.formats.references import (
     arxiv_id_in_doi,
     arxiv_id_in_text,
     arxiv_id_in_url,
+    decode_entities,
     first_last,
     full_date,
 )
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 TEXT_FIELDS = frozenset({"title", "abstract", "author"})
 _LATEX_MARK = re.compile(r"[\\$~]|--|``|''")
 _SIMPLE_ESCAPE = re.compile(r"\\([&%_#$])")
-_BARE_PERCENT = re.compile(r"(?<!\\)%")
+_BARE_TEXT_CHARACTER = re.compile(r"(?<!\\)([%&])")
 # Text styles still written out once decoded: Zotero writes an abstract's `\emph{x}` as
 # `\textbackslash emph\{x\}`. The command goes, its words stay.
 _TEXT_STYLE = re.compile(
@@ -135,7 +136,7 @@ def _add_entries(entries: list[Entry], report: ParseReport) -> int:
 
 
 def _add_entry(fields: dict[str, Any], title: str, report: ParseReport) -> None:
-    url = _machine(fields.get("url"))
+    url = decode_entities(_machine(fields.get("url")))  # an address copied from a page's HTML
     doi = _machine(fields.get("doi"))
     arxiv_id = _arxiv_id(fields, url, doi)
     primary = _machine(fields.get("primaryclass"))
@@ -229,17 +230,17 @@ def split_name(name: str) -> Any:
 def decode_latex(value: str, decoder: Any) -> str:
     """A text field's LaTeX as plain text with `decoder` (pylatexenc, see `_latex_decoder`),
     skipped where a value has no LaTeX at all but simple escapes: decoding costs about 10 ms
-    over a long abstract. A bare `%` is text in a BibTeX field (Mendeley writes them), not the
-    start of a LaTeX comment."""
-    if "%" in value:
-        value = _BARE_PERCENT.sub(r"\\%", value)
+    over a long abstract. A bare `%` or `&` is text in a BibTeX field (Mendeley writes them,
+    and its HTML entities), not the start of a LaTeX comment or a table's column."""
+    if "%" in value or "&" in value:
+        value = _BARE_TEXT_CHARACTER.sub(r"\\\1", value)
     if not _LATEX_MARK.search(_SIMPLE_ESCAPE.sub("", value)):  # at most braces to drop
         text = _SIMPLE_ESCAPE.sub(r"\1", value.replace("{", "").replace("}", ""))
     else:
         text = decoder.latex_to_text(value)
     if "\\" in text:
         text = _TEXT_STYLE.sub(lambda match: match.group(1) or match.group(2) or "", text)
-    return text
+    return decode_entities(text)
 
 
 def _inline_math(latex: str) -> str:

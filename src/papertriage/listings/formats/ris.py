@@ -5,6 +5,9 @@ without its `ER  - ` line and runs an entry missing it into the next one; the li
 therefore handed to it entry by entry, an `ER` supplied (with a warning) where one is missing,
 which also gives each entry its line number.
 
+HTML entities that databases copy from their pages (`p &lt; .001`) are decoded in titles,
+abstracts and names.
+
 A record's date is a full YYYY-MM-DD (from DA, Y1 or PY, e.g. `2023/03/15/`) or nothing: a
 year alone leaves it None rather than inventing a day.
 """
@@ -20,6 +23,7 @@ from papertriage.listings.formats.references import (
     arxiv_id_in_doi,
     arxiv_id_in_text,
     arxiv_id_in_url,
+    decode_entities,
     first_last,
     full_date,
 )
@@ -78,7 +82,7 @@ def _entry_lines(lines: Lines, report: ParseReport, starts: list[int]) -> Iterat
 
 
 def _add_entry(entry: dict[str, object], report: ParseReport) -> bool:
-    title = _one(entry.get("title")) or _one(entry.get("primary_title"))
+    title = _text(entry.get("title")) or _text(entry.get("primary_title"))
     if not title:
         return False
     urls = _many(entry.get("urls"))
@@ -106,12 +110,12 @@ def _add_entry(entry: dict[str, object], report: ParseReport) -> bool:
         url = doi if doi.startswith("http") else f"https://doi.org/{doi}"
     authors: list[str] = []
     for name in (*_many(entry.get("authors")), *_many(entry.get("first_authors"))):
-        name = first_last(name)
+        name = first_last(decode_entities(name))
         if name and name not in authors:
             authors.append(name)
     report.add(
         title,
-        _one(entry.get("abstract")) or _one(entry.get("notes_abstract")),
+        _text(entry.get("abstract")) or _text(entry.get("notes_abstract")),
         arxiv_id=arxiv_id,
         authors=authors,
         date=next(
@@ -136,6 +140,11 @@ def _one(value: object) -> str:
     if isinstance(value, list):
         value = value[0] if value else ""
     return " ".join(str(value).split()) if value else ""
+
+
+def _text(value: object) -> str:
+    """A text field (title, abstract): its first value, HTML entities decoded."""
+    return " ".join(decode_entities(_one(value)).split())
 
 
 def _many(value: object) -> list[str]:
