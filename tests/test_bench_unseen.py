@@ -76,3 +76,17 @@ def test_keywords_decide_the_positives(tmp_path: Path, monkeypatch: pytest.Monke
 def test_a_missing_corpus_is_a_clear_error(tmp_path: Path) -> None:
     done = run_bench("unseen.py", "--corpus", str(tmp_path / "none.jsonl"))
     assert done.returncode == 2 and "no corpus at" in done.stderr and not done.stdout
+
+
+def test_the_margin_interval_holds_the_margin_and_widens_with_spread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    import unseen
+
+    same = [(0.6, 0.5)] * 20  # every query the same margin: nothing to resample
+    assert unseen.margin_interval(same) == pytest.approx((0.1, 0.1))
+    spread = [(1.0, 0.0), (0.0, 1.0)] * 10  # margins +1 and -1: mean 0, wide
+    low, high = unseen.margin_interval(spread)
+    assert -0.5 < low < 0.0 < high < 0.5
+    assert unseen.margin_interval(spread) == (low, high)  # seeded: the same every run
