@@ -90,3 +90,16 @@ def test_the_margin_interval_holds_the_margin_and_widens_with_spread(
     low, high = unseen.margin_interval(spread)
     assert -0.5 < low < 0.0 < high < 0.5
     assert unseen.margin_interval(spread) == (low, high)  # seeded: the same every run
+
+
+def test_the_recall_interval_holds_the_recall(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    import unseen
+
+    def topic(found: tuple[bool, ...]) -> unseen.TopicFigures:
+        recall = sum(found) / len(found)
+        return unseen.TopicFigures("t", len(found), recall, 1.0, recall, 1.0, found)
+
+    assert unseen.recall_interval([topic((True,) * 20)]) == (1.0, 1.0)
+    low, high = unseen.recall_interval([topic((True, False) * 10), topic((True,) * 20)])
+    assert 0.6 < low < 0.75 < high < 0.9  # the mean of 0.5 and 1.0, give or take
