@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class UserDirs:
+class UserDirs(NamedTuple):
     config: Path  # topics.yaml and other settings
     cache: Path  # derived data that can always be rebuilt
     data: Path  # the library

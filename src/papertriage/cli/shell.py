@@ -12,9 +12,8 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn, TextIO, TypeVar
 
 import typer
 
@@ -169,8 +168,7 @@ StatusFilterOpt = Annotated[
 StarredOpt = Annotated[bool, typer.Option("--starred", help="Only papers starred in the library.")]
 
 
-@dataclass(frozen=True)
-class Env:
+class Env(NamedTuple):
     """What the process was started with, resolved once per command."""
 
     stdout_is_tty: bool

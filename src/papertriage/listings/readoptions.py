@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class ReadOptions:
+class ReadOptions(NamedTuple):
     format: str = "auto"  # a name from papertriage.listings.parse.FORMATS, or "auto" to detect
     include_replaced: bool = False  # keep arXiv "replaced" entries, which have no abstract

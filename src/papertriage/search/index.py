@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import papertriage.search.scoring as scoring
 from papertriage.errors import UsageError
@@ -67,8 +67,7 @@ CORRECTION_CUTOFF = 75.0  # rapidfuzz ratio (0-100) needed to correct a word not
 CORRECTION_MAX_SLIPS = 2
 
 
-@dataclass
-class _Doc:
+class _Doc(NamedTuple):
     length: float  # weighted length: title words count TITLE_WEIGHT times
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from papertriage.errors import UsageError
@@ -43,8 +42,7 @@ class Ranked(NamedTuple):
     matched: int
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):
     """A parsed query. Words are kept as typed; matching uses their stems."""
 
     words: tuple[str, ...] = ()
@@ -123,8 +121,7 @@ def parse_query(text: str) -> Query:
     return query
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """A query understood: what to score and how to filter, for either kind of postings."""
 
     query: Query

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from papertriage.search.query import search_tokens
 
 
-@dataclass
-class TopicTerms:
+class TopicTerms(NamedTuple):
     """What the index knows of a taxonomy topic for query understanding."""
 
     id: str
     phrases: list[tuple[str, ...]]  # stemmed token sequences of its phrases and acronyms
     synonyms: list[tuple[tuple[str, ...], tuple[str, ...]]]  # (acronym, phrase it abbreviates)
-    excluded: list[tuple[str, ...]] = field(default_factory=list)  # its exclude phrases, as tokens
+    excluded: list[tuple[str, ...]]  # its exclude phrases, as tokens
 
 
 def named_topics(topics: Sequence[TopicTerms], tokens: Sequence[str]) -> list[TopicTerms]:

@@ -11,9 +11,8 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from papertriage.listings.readoptions import ReadOptions
 from papertriage.models import Record
@@ -52,8 +51,7 @@ Tokens = list[tuple[str, str]]
 TOKENS_KEPT_BELOW = 5_000
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(NamedTuple):
     """One listing read: its records, and what the cache did."""
 
     records: list[Record]
