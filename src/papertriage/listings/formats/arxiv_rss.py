@@ -27,12 +27,17 @@ abstract alone, tags dropped, entities decoded, the author line taken for the au
 
 from __future__ import annotations
 
-import html
 import re
 import xml.etree.ElementTree as ET
 
 from papertriage.errors import InputError
-from papertriage.listings.formats.common import Lines, ParseReport, email_date_to_iso, split_authors
+from papertriage.listings.formats.common import (
+    Lines,
+    ParseReport,
+    decode_entities,
+    email_date_to_iso,
+    split_authors,
+)
 from papertriage.listings.formats.htmltree import parse_html
 from papertriage.listings.formats.xmltree import XmlTree, parse_xml, root_name, text_of
 from papertriage.models import normalize_space, split_arxiv_id
@@ -71,8 +76,6 @@ _API_MARK = re.compile(r"opensearch|arxiv\.org/api/", re.IGNORECASE)
 _HTML_MARK = re.compile(
     r"</(?:p|div|span|a|b|i|em|strong|sub|sup|li|h[1-6])\s*>|<br\s*/?>", re.IGNORECASE
 )
-# An HTML entity (named, decimal or hexadecimal): decoded in titles and descriptions.
-_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
 # arXiv's own description, relayed as one paragraph of another feed's HTML description.
 _RELAYED = re.compile(r"arXiv:\S+\s+Announce Type:", re.IGNORECASE)
 # A paragraph of details such a feed adds around the abstract ("Published: 2026-08-20T17:59Z",
@@ -249,7 +252,7 @@ def _plain_title(title: str) -> str:
     """A title as text: HTML tags dropped ('ξ<sub>ion</sub>' is 'ξion'), entities decoded."""
     if _HTML_MARK.search(title):
         return parse_html(title).text()
-    return html.unescape(title) if _ENTITY.search(title) else title
+    return decode_entities(title)
 
 
 def _read_description(text: str, creators: list[str]) -> tuple[str, str | None]:
@@ -264,7 +267,7 @@ def _read_description(text: str, creators: list[str]) -> tuple[str, str | None]:
     topics and search read.
     """
     if not _HTML_MARK.search(text):
-        return (html.unescape(text) if _ENTITY.search(text) else text), None
+        return decode_entities(text), None
     paragraphs = parse_html(text).paragraphs()
     relayed = next((paragraph for paragraph in paragraphs if _RELAYED.match(paragraph)), None)
     if relayed is not None:

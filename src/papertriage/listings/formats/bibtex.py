@@ -23,12 +23,11 @@ from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from papertriage.errors import InputError
-from papertriage.listings.formats.common import Lines, ParseReport
+from papertriage.listings.formats.common import Lines, ParseReport, decode_entities
 from papertriage.listings.formats.references import (
     arxiv_id_in_doi,
     arxiv_id_in_text,
     arxiv_id_in_url,
-    decode_entities,
     first_last,
     full_date,
 )

@@ -14,6 +14,8 @@ from papertriage.models import Record, title_hash
 _new_record = tuple.__new__
 
 SINK_BATCH = 20_000  # records handed to a ParseReport's sink at a time
+# A whole HTML entity, its `;` included: `AT&T` or `R&D;` is text, and so is an unknown `&name;`.
+_HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 Lines = Iterator[tuple[int, str]]  # (1-based line number, text without the line end)
 
 
@@ -147,3 +149,23 @@ def split_authors(text: str) -> list[str]:
         if name and name.lower() != "and":
             names.append(name)
     return names
+
+
+def decode_entities(text: str) -> str:
+    """`&ldquo;p &lt; .001&rdquo;` -> `“p < .001”`: the HTML entities a feed, a database or a
+    reference manager left in a text field, as the characters they stand for."""
+    if "&" not in text:
+        return text
+    return _HTML_ENTITY.sub(_character, text)
+
+
+def _character(entity: re.Match[str]) -> str:
+    """An entity's character; an unknown name stays as written (html.unescape alone would
+    read `&notation;` as `¬ation;`)."""
+    import html  # only for text that has an entity
+    from html.entities import html5
+
+    written = entity.group()
+    if written[1] == "#" or written[1:] in html5:
+        return html.unescape(written)
+    return written

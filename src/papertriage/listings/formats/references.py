@@ -1,6 +1,5 @@
 """What the reference-manager formats (bibtex, ris) share: an arXiv id in a URL, a DOI or a
-citation's text, 'Last, First' names, dates that are full days or nothing, and HTML entities
-(`&amp;`) that databases and Mendeley leave in titles and abstracts.
+citation's text, 'Last, First' names, and dates that are full days or nothing.
 
 Kept apart from formats.common, which every listing imports: these patterns cost a few
 milliseconds to compile, paid only when a reference file is read.
@@ -8,10 +7,8 @@ milliseconds to compile, paid only when a reference file is read.
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date
-from html.entities import html5
 
 from papertriage.models import ARXIV_ID
 
@@ -19,8 +16,6 @@ _ID = ARXIV_ID.pattern
 _ARXIV_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/{_ID}", re.IGNORECASE)
 _ARXIV_DOI = re.compile(rf"^(?:https?://(?:dx\.)?doi\.org/)?10\.48550/arXiv\.{_ID}$", re.I)
 _ARXIV_LABEL = re.compile(rf"\barXiv:\s*{_ID}", re.IGNORECASE)
-# A whole entity, its `;` included: `AT&T` or `R&D;` is text, and so is an unknown `&name;`.
-_HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def arxiv_id_in_url(url: str) -> str | None:
@@ -55,20 +50,3 @@ def full_date(year: object, month: object, day: object) -> str | None:
         return date(int(str(year)), int(str(month)), int(str(day))).isoformat()
     except (TypeError, ValueError):
         return None
-
-
-def decode_entities(text: str) -> str:
-    """`&ldquo;p &lt; .001&rdquo;` -> `“p < .001”`: the HTML entities of a web page that a
-    database or a reference manager copied into a field, as the characters they stand for."""
-    if "&" not in text:
-        return text
-    return _HTML_ENTITY.sub(_character, text)
-
-
-def _character(entity: re.Match[str]) -> str:
-    """An entity's character; an unknown name stays as written (html.unescape alone would
-    read `&notation;` as `¬ation;`)."""
-    written = entity.group()
-    if written[1] == "#" or written[1:] in html5:
-        return html.unescape(written)
-    return written
