@@ -13,16 +13,15 @@ import re
 
 from papertriage.errors import InputError
 from papertriage.listings.formats import arxiv_rss
-from papertriage.listings.formats.common import Lines, ParseReport
+from papertriage.listings.formats.common import ARXIV_CATEGORY, Lines, ParseReport
 from papertriage.listings.formats.xmltree import parse_xml, root_name, text_of
 from papertriage.models import split_arxiv_id
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
-# An arXiv category: an archive ("hep-th", "cs") and maybe a subject class ("cs.AI", "math.LO",
-# "astro-ph.GA", "physics.atom-ph"). The API lists MSC and ACM class codes ("03B70, 68Q99",
-# "F.4.1; K.2") as categories too; those are not arXiv's and are left out.
-_ARXIV_CATEGORY = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.(?:[A-Z]{2}|[a-z]+(?:-[a-z]+)?))?")
+# The API lists MSC and ACM class codes ("03B70, 68Q99", "F.4.1; K.2") as categories too: those
+# are not arXiv's and are left out.
+_ARXIV_CATEGORY = re.compile(ARXIV_CATEGORY)
 _HINT = "arXiv API responses never carry one; is this the right file?"
 
 

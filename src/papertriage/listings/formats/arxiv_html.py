@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from papertriage.errors import InputError
-from papertriage.listings.formats.common import Lines, ParseReport, split_authors
+from papertriage.listings.formats.common import ARXIV_CATEGORY, Lines, ParseReport, split_authors
 from papertriage.listings.formats.htmltree import Element, page_title, parse_html
 from papertriage.models import split_arxiv_id
 
@@ -36,7 +36,7 @@ _MONTHS = {
 }
 # "Fri, 10 Mar 23", "Friday, 10 March 2023", "Fri, 10 Mar 2023 (showing ...)" (heading text).
 _DAY = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?\s+(\d{4}|\d{2})\b")
-_CATEGORY = re.compile(r"\(([a-z\-]+(?:\.[A-Za-z\-]+)?)\)\s*$")
+_CATEGORY = re.compile(rf"\(({ARXIV_CATEGORY})\)\s*$")
 # The listing's markup as both layouts write it (a page that shows such markup as text escapes it).
 _MARKS = (
     "<div class='list-title",

@@ -23,7 +23,12 @@ from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from papertriage.errors import InputError
-from papertriage.listings.formats.common import Lines, ParseReport, decode_entities
+from papertriage.listings.formats.common import (
+    ARXIV_CATEGORY,
+    Lines,
+    ParseReport,
+    decode_entities,
+)
 from papertriage.listings.formats.references import (
     arxiv_id_in_doi,
     arxiv_id_in_text,
@@ -65,7 +70,7 @@ _MATH_SYMBOL = re.compile(
 )
 
 _ARXIV_EPRINT = re.compile(rf"^(?:arXiv:)?{ARXIV_ID.pattern}$", re.IGNORECASE)
-_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?$")
+_CATEGORY = re.compile(ARXIV_CATEGORY)
 _EXTENDED_NAME = re.compile(r"^(?:family|given|prefix|suffix|useprefix|juniorcomma)=")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _KEY = "papertriage_key"  # the parser metadata under which a repeated key is kept
@@ -146,7 +151,7 @@ def _add_entry(fields: dict[str, Any], title: str, report: ParseReport) -> None:
         _text(fields.get("abstract")),
         arxiv_id=arxiv_id,
         authors=_authors(fields.get("author")),
-        categories=[primary] if arxiv_id and _CATEGORY.match(primary) else [],
+        categories=[primary] if arxiv_id and _CATEGORY.fullmatch(primary) else [],
         date=_date(fields),
         url=url or None,
     )

@@ -14,6 +14,10 @@ from papertriage.models import Record, title_hash
 _new_record = tuple.__new__
 
 SINK_BATCH = 20_000  # records handed to a ParseReport's sink at a time
+# An arXiv category: an archive ("hep-th", "cs") and maybe a subject class ("cs.AI", "math.LO",
+# "astro-ph.GA", "physics.atom-ph"); not the MSC or ACM class codes ("03B70", "F.4.1") beside
+# them in some sources. A pattern to embed (each format anchors it its own way).
+ARXIV_CATEGORY = r"[a-z]+(?:-[a-z]+)?(?:\.(?:[A-Z]{2}|[a-z]+(?:-[a-z]+)?))?"
 # A whole HTML entity, its `;` included: `AT&T` or `R&D;` is text, and so is an unknown `&name;`.
 _HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 Lines = Iterator[tuple[int, str]]  # (1-based line number, text without the line end)
