@@ -11,6 +11,7 @@ its SQLite file (papertriage.library.index); all of them score with papertriage.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -307,16 +308,24 @@ class SearchIndex:
                 scored.append((score, number, parts))
         if plan.in_a_row:
             scored = self._with_in_a_row(scored, plan.in_a_row)
+        kept = [item for item in scored if scoring.passes(item[0], plan.min_score, query.has_terms)]
+        matching = len(kept)
+        if plan.limit is not None and matching > plan.limit:
+            # Only the hits shown are made (their matched terms looked up): the best by the
+            # order `ordered` gives, the score as shown and then the id.
+            kept = heapq.nsmallest(
+                plan.limit,
+                kept,
+                key=lambda item: (-scoring.shown(item[0]), self.records[item[1]].id),
+            )
         hits = []
-        for score, number, parts in scored:
-            if not scoring.passes(score, plan.min_score, query.has_terms):
-                continue
+        for score, number, parts in kept:
             matched = tuple(
                 sorted(term for term in plan.weighted if number in self.postings.get(term, ()))
             )
             shown = {k: scoring.shown(v) for k, v in parts.items()}
             hits.append(Hit(self.records[number], scoring.shown(score), matched, shown))
-        return Ranked(ordered(hits, plan.limit), len(hits))
+        return Ranked(ordered(hits, plan.limit), matching)
 
     def _with_in_a_row(
         self, scored: list[tuple[float, int, dict[str, float]]], words: tuple[str, ...]
