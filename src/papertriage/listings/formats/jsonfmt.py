@@ -200,7 +200,8 @@ def _add_other_record(
         fields.pop(made_here, None)
     record = Record.from_dict(fields)
     named = (data.get(key) for key in ("arxiv_id", "url", "id"))
-    arxiv_id = next((arxiv_id_in(v) for v in named if isinstance(v, str) and arxiv_id_in(v)), None)
+    found = (arxiv_id_in(value) for value in named if isinstance(value, str))
+    arxiv_id = next((arxiv_id for arxiv_id in found if arxiv_id), None)
     carried = {name: getattr(record, name) for name in _CARRIED}
     report.add(record.title, record.abstract, arxiv_id=arxiv_id, **carried)
 
