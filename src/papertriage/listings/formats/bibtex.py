@@ -107,10 +107,11 @@ def parse_bibtex(lines: Lines, report: ParseReport, *, include_replaced: bool = 
                 f"{report.source}: no BibTeX entries found",
                 hint="a BibTeX file has entries such as @article{key, title = {...}}",
             )
+        # The error ends the command before any warning is shown: it names the first problem.
         raise InputError(
             f"{report.source}: none of its {found} BibTeX entries could be read "
             f"({len(library.failed_blocks)} broken, {untitled} without a title)",
-            hint="the warnings above say where",
+            hint=f"the first: {report.warnings[0]}" if report.warnings else None,
         )
 
 
