@@ -36,6 +36,7 @@ topics:
     requires: [transformer, attention]
     tfidf: {prototype: attention heads pruned and analysed, threshold: 0.2}
     threshold: 4.5
+    related_cap: 3
 """
 
 

@@ -258,3 +258,37 @@ def test_fixed_points_of_a_dynamic_are_no_quantization() -> None:
     )
     tagged = tag_records([dynamics, numbers], default_taxonomy())
     assert [("quantization" in r.tags) for r in tagged] == [False, True]
+
+
+def test_a_topic_may_count_more_related_words_than_the_scoring_allows() -> None:
+    # One mention (1) and four related words: 2 at the usual cap of two (1 + 1), 3 at a cap of 4.
+    text = "extends: none\ntopics:\n  rl:\n    name: RL\n    phrases: [reinforcement learning]\n"
+    text += "    related: [policy, reward, rollout, environment]\n"
+    abstract = (
+        "We train the controller with reinforcement learning. The policy sees a reward after "
+        "each rollout in a simulated environment. " + FILLER
+    )
+    record = Record.create("Legged Locomotion over Rough Ground", abstract)
+    [usual] = Tagger(parse_taxonomy(text, "mine")).tag([record])
+    [raised] = Tagger(parse_taxonomy(text + "    related_cap: 4\n", "mine")).tag([record])
+    assert "rl" not in usual.tags
+    assert raised.tags == ("rl",)
+    assert (raised.tag_details or {})["rl"]["score"] == 3.0
+
+
+def test_a_robot_learning_abstract_that_names_rl_once_is_reinforcement_learning() -> None:
+    # One mention and four related words (policy, reward, rollouts, environment): RL's own cap.
+    abstract = (
+        "Quadruped robots must cross stairs, gaps and loose gravel, where hand-designed gaits "
+        "slip and stumble. We train a locomotion controller in simulation with reinforcement "
+        "learning and transfer it to hardware without fine-tuning. The policy reads joint "
+        "encoders, an inertial sensor and a depth camera, and earns a reward for forward "
+        "progress. A curriculum over terrain difficulty shapes its rollouts, and each simulated "
+        "environment is randomised in friction, payload and motor strength. On the real robot "
+        "the learned gait climbs stairs of 20 cm, crosses gaps of 30 cm and recovers from pushes."
+    )
+    title = "Climbing Stairs with a Quadruped"
+    assert "reinforcement-learning" in tags_of(title, abstract)
+    # The related words alone are no mention of the topic.
+    without = abstract.replace(" with reinforcement learning", "")
+    assert "reinforcement-learning" not in tags_of(title, without)

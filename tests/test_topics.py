@@ -99,6 +99,10 @@ def test_extends_none_replaces_the_default() -> None:
             "topics:\n  a:\n    name: A\n    tfidf: {prototype: text, threshold: 1.5}\n",
             "f.yaml:4: topic 'a': tfidf.threshold must be between 0.01 and 1 (got 1.5)",
         ),
+        (
+            "topics:\n  a:\n    name: A\n    phrases: [x]\n    related_cap: 30\n",
+            "f.yaml:5: topic 'a': related_cap must be between 0 and 20 (got 30)",
+        ),
         ("topics:\n  a:\n    name: A\n   phrases: [x]\n", "f.yaml:4: invalid YAML: "),
         ("topics:\n  a:\n    name: A\n", "f.yaml:3: topic 'a' has no rules"),
         ("drop: [gnns]\n", "f.yaml:1: drop: unknown topic 'gnns' (did you mean 'gnn'?"),

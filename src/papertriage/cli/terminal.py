@@ -87,6 +87,8 @@ def topic_detail(topic: Topic) -> Group:
         )
     if topic.threshold is not None:
         lines.append(Text.assemble(("threshold: ", "bold"), f"{topic.threshold:g}"))
+    if topic.related_cap is not None:
+        lines.append(Text.assemble(("related cap: ", "bold"), str(topic.related_cap)))
     return Group(*lines)
 
 

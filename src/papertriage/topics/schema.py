@@ -60,6 +60,7 @@ class Topic:
     requires: tuple[str, ...] = ()  # the topic applies only if one of these phrases also appears
     tfidf: TfidfRule | None = None
     threshold: float | None = None  # overrides scoring.threshold for this topic
+    related_cap: int | None = None  # overrides scoring.related_cap for this topic
     origin: str = field(default="", compare=False)  # "file:line" where it was defined
 
 

@@ -480,7 +480,8 @@ class Tagger:
                 continue  # the title is about the excluded sense ("Pruning of Datasets")
             score = scoring.title_weight if title_hits else 0.0
             score += scoring.abstract_weight * min(abstract_hits, scoring.abstract_cap)
-            score += scoring.related_weight * min(related_hits, scoring.related_cap)
+            cap = topic.related_cap if topic.related_cap is not None else scoring.related_cap
+            score += scoring.related_weight * min(related_hits, cap)
             if found.tfidf:
                 # Graded: at the rule's threshold it adds tfidf_weight, up to twice that at twice
                 # the threshold, where a paper is about as close to the prototype as papers get.

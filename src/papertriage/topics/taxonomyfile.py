@@ -119,6 +119,7 @@ _TOPIC_KEYS = (
     "requires",
     "tfidf",
     "threshold",
+    "related_cap",
 )
 _TFIDF_KEYS = ("prototype", "threshold")
 
@@ -219,6 +220,10 @@ def _parse_topic(reader: YamlReader, key_node: yaml.Node, node: yaml.Node) -> To
                 ) from None
     if "threshold" in items:
         values["threshold"] = reader.number(items["threshold"], f"{what}: threshold", 0.01, 100)
+    if "related_cap" in items:
+        values["related_cap"] = int(
+            reader.number(items["related_cap"], f"{what}: related_cap", 0, 20)
+        )
     if "tfidf" in items:
         rule = reader.mapping(items["tfidf"], f"{what}: tfidf", _TFIDF_KEYS)
         for key in _TFIDF_KEYS:
