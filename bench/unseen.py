@@ -28,6 +28,14 @@ prints FAIL but exits 0; a broken run (no corpus, no judged paper) exits 2.
     python bench/unseen.py
     python bench/unseen.py --split tune --per-query           # while changing papertriage
     python bench/unseen.py --corpus my.jsonl --min-papers 2   # another corpus (or a tiny one)
+
+Other venues of the same source, to tune on more papers than the tune split holds (the report
+split stays untouched): bench/paperlists_corpus.py makes a corpus of this form from files of
+papercopilot/paperlists that carry keywords (IJCAI 2020-24, CoRL 2021-25, WWW 2025 ...), and
+--venues names the splits to measure in it:
+
+    python bench/unseen.py --corpus dev.jsonl --venues ijcai=ijcai2020,ijcai2021 \
+        --venues corl=corl2023,corl2024
 """
 
 from __future__ import annotations
@@ -221,8 +229,10 @@ def per_query_lines(
     return lines
 
 
-def report_split(name: str, papers: list[Paper], args: argparse.Namespace) -> list[str]:
-    lines = [f"## {name} split: {len(papers)} papers ({', '.join(SPLITS[name])})", ""]
+def report_split(
+    name: str, venues: Sequence[str], papers: list[Paper], args: argparse.Namespace
+) -> list[str]:
+    lines = [f"## {name} split: {len(papers)} papers ({', '.join(venues)})", ""]
     figures = tag_figures(papers)
     lines.append("topic                  positives  recall  tagged/pos  naive recall  naive t/p")
     for f in figures:
@@ -273,10 +283,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--min-positives", type=int, default=MIN_POSITIVES, help="positives a counted topic needs"
     )
     parser.add_argument(
+        "--venues",
+        action="append",
+        default=[],
+        metavar="NAME=VENUE,...",
+        help="a split of the corpus's venues to measure instead of tune and report; repeatable",
+    )
+    parser.add_argument(
         "--split",
-        choices=[*SPLITS, "both"],
         default="both",
-        help="measure one split only (while changing papertriage: tune)",
+        help="measure one split only, by name (while changing papertriage: tune)",
     )
     parser.add_argument(
         "--per-query", action="store_true", help="each query's nDCG@10 beside FTS5's"
@@ -284,22 +300,45 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def named_splits(specs: list[str]) -> dict[str, tuple[str, ...]]:
+    """The splits given as NAME=VENUE,VENUE...; the tune and report splits when none is."""
+    if not specs:
+        return SPLITS
+    splits = {}
+    for spec in specs:
+        name, _, venues = spec.partition("=")
+        chosen = tuple(v.strip() for v in venues.split(",") if v.strip())
+        if not name.strip() or not chosen:
+            raise ValueError(f"--venues {spec!r}: give NAME=VENUE,VENUE...")
+        splits[name.strip()] = chosen
+    return splits
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
+    try:
+        splits = named_splits(args.venues)
+    except ValueError as error:
+        print(f"unseen: error: {error}", file=sys.stderr)
+        return 2
+    if args.split not in ("both", *splits):
+        known = ", ".join(splits)
+        print(f"unseen: error: no split {args.split!r} (splits: {known})", file=sys.stderr)
+        return 2
     if not args.corpus.is_file():
         print(f"unseen: error: no corpus at {args.corpus} (give --corpus PATH)", file=sys.stderr)
         return 2
     papers = load_papers(args.corpus)
     lines = [f"papertriage on unseen text: {args.corpus.name}, {len(papers)} judged papers", ""]
-    for name, venues in SPLITS.items():
+    for name, venues in splits.items():
         if args.split not in ("both", name):
             continue
         split = [p for p in papers if p.venue in venues]
         if not split:
             print(f"unseen: error: no judged paper from {', '.join(venues)}", file=sys.stderr)
             return 2
-        lines += report_split(name, split, args)
+        lines += report_split(name, venues, split, args)
     print("\n".join(lines) + f"total time: {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -103,3 +103,31 @@ def test_the_recall_interval_holds_the_recall(monkeypatch: pytest.MonkeyPatch) -
     assert unseen.recall_interval([topic((True,) * 20)]) == (1.0, 1.0)
     low, high = unseen.recall_interval([topic((True, False) * 10), topic((True,) * 20)])
     assert 0.6 < low < 0.75 < high < 0.9  # the mean of 0.5 and 1.0, give or take
+
+
+def test_other_venues_from_paperlists_files_make_named_splits(tmp_path: Path) -> None:
+    # Two venue files as papercopilot/paperlists writes them: a JSON array of paper objects.
+    for venue in ("corl2024", "ijcai2023"):
+        items = [
+            {"id": f"{venue}-{n}", "title": title, "abstract": abstract, "keywords": keywords}
+            for n, (title, abstract, keywords) in enumerate(PAPERS)
+        ]
+        items.append({"id": "x", "title": "No Keywords", "abstract": "Text.", "keywords": ""})
+        (tmp_path / f"{venue}.json").write_text(json.dumps(items), encoding="utf-8")
+    files = [str(tmp_path / "corl2024.json"), str(tmp_path / "ijcai2023.json")]
+    output = tmp_path / "dev.jsonl"
+    made = run_bench("paperlists_corpus.py", *files, "-o", str(output))
+    assert made.returncode == 0, made.stderr
+    assert "4 judged papers (corl2024 2, ijcai2023 2)" in made.stdout
+    again = run_bench("paperlists_corpus.py", *files, "-o", str(output))
+    assert again.returncode == 2 and "exists" in again.stderr  # kept, not overwritten
+
+    done = run_bench(
+        "unseen.py", "--corpus", str(output), "--min-papers", "1",
+        "--venues", "robots=corl2024", "--venues", "ai=ijcai2023", "--split", "robots",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "## robots split: 2 papers (corl2024)" in done.stdout
+    assert "## ai split" not in done.stdout and "## tune split" not in done.stdout
+    unknown = run_bench("unseen.py", "--corpus", str(output), "--split", "robots")
+    assert unknown.returncode == 2 and "no split 'robots' (splits: tune, report)" in unknown.stderr
