@@ -41,6 +41,7 @@ def test_unseen_bench_reports_both_splits_beside_its_baselines(tmp_path: Path) -
     assert "## tune split: 4 papers" in out and "## report split: 4 papers" in out
     assert "naive recall" in out and "FTS5" in out and "nDCG@10" in out
     assert "search, 3 keyword queries" in out  # pruning, graph neural, deep learning
+    assert "judged with plurals and hyphens folded (a diagnostic, no target)" in out
 
 
 def test_one_split_with_each_query_beside_fts5(tmp_path: Path) -> None:
@@ -131,3 +132,28 @@ def test_other_venues_from_paperlists_files_make_named_splits(tmp_path: Path) ->
     assert "## ai split" not in done.stdout and "## tune split" not in done.stdout
     unknown = run_bench("unseen.py", "--corpus", str(output), "--split", "robots")
     assert unknown.returncode == 2 and "no split 'robots' (splits: tune, report)" in unknown.stderr
+
+
+def test_the_folded_judge_forgives_word_form_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    import unseen
+    from papertriage.models import Record
+
+    def paper(number: int, *keywords: str) -> unseen.Paper:
+        return unseen.Paper(Record.create(f"Paper {number}", "Text."), "corl2024", keywords)
+
+    papers = [
+        paper(1, "legged robot", "locomotion"),
+        paper(2, "retrieval augmented generation"),
+        paper(3, "robotics"),
+        paper(4, "legged robots"),
+    ]
+    ids = [p.record.id for p in papers]
+    queries = [("legged robots", {ids[3]}), ("retrieval-augmented generation", set())]
+    queries.append(("robots", {ids[3]}))
+    judged = dict(unseen.folded_queries(papers, queries))
+    assert judged["legged robots"] == {ids[0], ids[3]}
+    assert judged["retrieval-augmented generation"] == {ids[1]}
+    assert judged["robots"] == {ids[0], ids[3]}  # "robotics" is another word
+    assert unseen.folded("Mixture-of-Experts models") == "mixture of expert model"
+    assert unseen.folded("process analysis bias") == "process analysis bias"
