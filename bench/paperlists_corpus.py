@@ -6,9 +6,10 @@ them: too few to tell a change's gain from the choice of papers. Files of the sa
 other venues carry keywords too (IJCAI 2020-24 as the authors' chosen areas, CoRL 2021-25 and
 WWW 2025 as free keywords). This script turns such files (JSON arrays of paper objects, one file
 per venue and year, named like `ijcai2023.json`) into the JSON Lines bench/unseen.py reads:
-{venue, id, title, abstract, keywords}, the venue being the file's name without `.json`. Papers
-without a title, an abstract or keywords are left out. The output is written whole or not at
-all, and an existing file is kept unless --force.
+{venue, id, title, abstract, keywords}, the venue being the file's name without `.json` and the id
+`venue/id` (ids repeat across a source's files). Papers without a title, an abstract or keywords
+are left out. The output is written whole or not at all, and an existing file is kept unless
+--force.
 
     python bench/paperlists_corpus.py ijcai2020.json corl2024.json -o dev.jsonl
     python bench/unseen.py --corpus dev.jsonl --venues ijcai=ijcai2020 --venues corl=corl2024
@@ -38,16 +39,21 @@ def judged_items(path: Path) -> Iterator[dict[str, str]]:
             continue
         fields = {key: _text(item.get(key)) for key in ("title", "abstract", "keywords")}
         if all(fields.values()):
-            yield {"venue": venue, "id": _text(item.get("id")) or f"{venue}-{number}", **fields}
+            # The venue in every id: IJCAI's files number their papers afresh each year.
+            yield {"venue": venue, "id": f"{venue}/{_text(item.get('id')) or number}", **fields}
 
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def write_corpus(paths: Sequence[Path], output: Path) -> Counter[str]:
-    """Write the judged papers of `paths` to `output` (through a temporary file beside it)."""
+def write_corpus(paths: Sequence[Path], output: Path) -> tuple[Counter[str], int]:
+    """Write the judged papers of `paths` to `output` (through a temporary file beside it); the
+    papers written per venue, and how many repeats of an id already written were left out (a
+    file may list a paper twice)."""
     counts: Counter[str] = Counter()
+    seen: set[str] = set()
+    repeats = 0
     handle = tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=output.parent, prefix=f".{output.name}.", delete=False
     )
@@ -55,13 +61,17 @@ def write_corpus(paths: Sequence[Path], output: Path) -> Counter[str]:
         with handle:
             for path in paths:
                 for item in judged_items(path):
+                    if item["id"] in seen:
+                        repeats += 1
+                        continue
+                    seen.add(item["id"])
                     handle.write(json.dumps(item, ensure_ascii=False) + "\n")
                     counts[item["venue"]] += 1
         os.replace(handle.name, output)
     except BaseException:
         os.unlink(handle.name)
         raise
-    return counts
+    return counts, repeats
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,12 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     try:
-        counts = write_corpus(args.files, args.output)
+        counts, repeats = write_corpus(args.files, args.output)
     except (OSError, ValueError) as error:  # json.JSONDecodeError is a ValueError
         print(f"paperlists_corpus: error: {error}", file=sys.stderr)
         return 2
     venues = ", ".join(f"{venue} {count}" for venue, count in counts.items())
-    print(f"{args.output}: {sum(counts.values())} judged papers ({venues or 'none'})")
+    skipped = f"; {repeats} repeated id{'s' if repeats > 1 else ''} left out" if repeats else ""
+    print(f"{args.output}: {sum(counts.values())} judged papers ({venues or 'none'}){skipped}")
     return 0
 
 

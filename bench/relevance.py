@@ -31,6 +31,7 @@ from pathlib import Path
 
 import yaml
 
+from papertriage.errors import UsageError
 from papertriage.listings.parse import parse_text
 from papertriage.models import Record, normalize_title
 from papertriage.search.index import SearchIndex
@@ -66,7 +67,10 @@ def papertriage_ranker(records: list[Record]) -> Ranker:
     index = SearchIndex.build(records, default_taxonomy())
 
     def rank(query: str) -> list[str]:
-        return [hit.record.id for hit in index.search(query, limit=DEPTH)]
+        try:
+            return [hit.record.id for hit in index.search(query, limit=DEPTH)]
+        except UsageError:  # a query of stop words alone ("other"): refused, so nothing found
+            return []
 
     return rank
 

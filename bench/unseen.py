@@ -125,6 +125,11 @@ def load_papers(path: Path) -> list[Paper]:
                 continue
             record = Record.create(item["title"], item["abstract"]).with_changes(id=str(item["id"]))
             papers.append(Paper(record, str(item.get("venue", "")), keywords))
+    # Relevance and rankings are sets of ids: a repeated id would count one paper's keywords
+    # for another (IJCAI's files number their papers afresh each year).
+    repeated = [i for i, n in Counter(p.record.id for p in papers).items() if n > 1]
+    if repeated:
+        raise ValueError(f"{path}: {len(repeated)} ids repeat, the first {repeated[0]!r}")
     return papers
 
 
@@ -378,7 +383,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.corpus.is_file():
         print(f"unseen: error: no corpus at {args.corpus} (give --corpus PATH)", file=sys.stderr)
         return 2
-    papers = load_papers(args.corpus)
+    try:
+        papers = load_papers(args.corpus)
+    except ValueError as error:
+        print(f"unseen: error: {error}", file=sys.stderr)
+        return 2
     lines = [f"papertriage on unseen text: {args.corpus.name}, {len(papers)} judged papers", ""]
     for name, venues in splits.items():
         if args.split not in ("both", name):

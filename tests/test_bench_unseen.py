@@ -114,12 +114,15 @@ def test_other_venues_from_paperlists_files_make_named_splits(tmp_path: Path) ->
             for n, (title, abstract, keywords) in enumerate(PAPERS)
         ]
         items.append({"id": "x", "title": "No Keywords", "abstract": "Text.", "keywords": ""})
+        items.append(items[0])  # a paper listed twice
         (tmp_path / f"{venue}.json").write_text(json.dumps(items), encoding="utf-8")
     files = [str(tmp_path / "corl2024.json"), str(tmp_path / "ijcai2023.json")]
     output = tmp_path / "dev.jsonl"
     made = run_bench("paperlists_corpus.py", *files, "-o", str(output))
     assert made.returncode == 0, made.stderr
-    assert "4 judged papers (corl2024 2, ijcai2023 2)" in made.stdout
+    assert "4 judged papers (corl2024 2, ijcai2023 2); 2 repeated ids left out" in made.stdout
+    ids = [json.loads(line)["id"] for line in output.read_text(encoding="utf-8").splitlines()]
+    assert ids == [f"{venue}/{venue}-{n}" for venue in ("corl2024", "ijcai2023") for n in (0, 1)]
     again = run_bench("paperlists_corpus.py", *files, "-o", str(output))
     assert again.returncode == 2 and "exists" in again.stderr  # kept, not overwritten
 
@@ -157,3 +160,16 @@ def test_the_folded_judge_forgives_word_form_only(monkeypatch: pytest.MonkeyPatc
     assert judged["robots"] == {ids[0], ids[3]}  # "robotics" is another word
     assert unseen.folded("Mixture-of-Experts models") == "mixture of expert model"
     assert unseen.folded("process analysis bias") == "process analysis bias"
+
+
+def test_a_corpus_whose_ids_repeat_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    lines = [
+        {"venue": f"ijcai{year}", "id": "paper1", "title": f"T{year}", "abstract": "A."}
+        | {"keywords": "pruning"}
+        for year in (2023, 2024)
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    done = run_bench("unseen.py", "--corpus", str(path), "--venues", "all=ijcai2023,ijcai2024")
+    assert done.returncode == 2 and not done.stdout
+    assert "1 ids repeat, the first 'paper1'" in done.stderr and "Traceback" not in done.stderr
