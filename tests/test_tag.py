@@ -43,6 +43,11 @@ def test_moe_variants_in_the_title(title: str) -> None:
         ("Ternarized Transformers", "quantization"),
         ("Byzantine-Robust Gradient Aggregation", "distributed-training"),
         ("Student-Teacher Training for Compact Speech Models", "distillation"),
+        # Robot learning's diffusion models (CoRL 2021-25, outside the venue corpus).
+        ("A Sparse Diffusion Policy for Multitask Manipulation", "diffusion"),
+        ("Policy Diffusion with 3D Scene Representations", "diffusion"),
+        ("Trajectory Diffusion for Payload Manipulation", "diffusion"),
+        ("Object Mapping from Sparse Views with 3D Diffusion Priors", "diffusion"),
     ],
 )
 def test_the_forms_authors_write_in_a_title(title: str, topic: str) -> None:
@@ -53,6 +58,10 @@ def test_temporal_differences_of_video_frames_are_no_reinforcement_learning() ->
     title = "Visual Representation Learning via Temporal Differences"
     assert "reinforcement-learning" not in tags_of(title)
     assert "reinforcement-learning" in tags_of("Temporal-Difference Learning with Linear Features")
+
+
+def test_graph_diffusion_stays_no_diffusion_model() -> None:
+    assert "diffusion" not in tags_of("Graph Diffusion Planning for Message Routing")
 
 
 def test_a_passing_mention_in_the_abstract_is_not_enough() -> None:
