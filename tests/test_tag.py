@@ -60,6 +60,12 @@ def test_temporal_differences_of_video_frames_are_no_reinforcement_learning() ->
     assert "reinforcement-learning" in tags_of("Temporal-Difference Learning with Linear Features")
 
 
+def test_policy_learning_from_demonstrations_is_imitation_not_reinforcement_learning() -> None:
+    title = "Robust Visuomotor Policy Learning from Ten Demonstrations"
+    abstract = "We clone the behaviour of a teleoperator and ask how policies generalise. " + FILLER
+    assert "reinforcement-learning" not in tags_of(title, abstract)
+
+
 def test_graph_diffusion_stays_no_diffusion_model() -> None:
     assert "diffusion" not in tags_of("Graph Diffusion Planning for Message Routing")
 
