@@ -227,16 +227,10 @@ def scores_of(
     return scores
 
 
-def search_scores(
-    papers: list[Paper], queries: list[tuple[str, set[str]]]
-) -> list[tuple[float, float]]:
-    """Each query's nDCG@10 for papertriage and for FTS5."""
-    return scores_of(rankings(papers, queries), queries)
-
-
-def search_figures(papers: list[Paper], queries: list[tuple[str, set[str]]]) -> tuple[float, float]:
-    scores = search_scores(papers, queries)
-    return statistics.fmean(s[0] for s in scores), statistics.fmean(s[1] for s in scores)
+def interval(means: list[float]) -> tuple[float, float]:
+    """The 5th and the 95th percentile of BOOTSTRAP_DRAWS resampled means."""
+    means = sorted(means)
+    return means[BOOTSTRAP_DRAWS // 20], means[BOOTSTRAP_DRAWS - 1 - BOOTSTRAP_DRAWS // 20]
 
 
 def recall_interval(figures: list[TopicFigures]) -> tuple[float, float]:
@@ -244,11 +238,14 @@ def recall_interval(figures: list[TopicFigures]) -> tuple[float, float]:
     again with replacement (seeded). A topic of 25 positives moves the mean of three by 0.013
     with each paper found or missed."""
     draws = random.Random(BOOTSTRAP_SEED)
-    means = sorted(
-        statistics.fmean(statistics.fmean(draws.choices(f.found, k=len(f.found))) for f in figures)
-        for _ in range(BOOTSTRAP_DRAWS)
+    return interval(
+        [
+            statistics.fmean(
+                statistics.fmean(draws.choices(f.found, k=len(f.found))) for f in figures
+            )
+            for _ in range(BOOTSTRAP_DRAWS)
+        ]
     )
-    return means[BOOTSTRAP_DRAWS // 20], means[BOOTSTRAP_DRAWS - 1 - BOOTSTRAP_DRAWS // 20]
 
 
 def margin_interval(scores: list[tuple[float, float]]) -> tuple[float, float]:
@@ -258,10 +255,9 @@ def margin_interval(scores: list[tuple[float, float]]) -> tuple[float, float]:
     tune split turned into -0.009 on the report split."""
     draws = random.Random(BOOTSTRAP_SEED)
     margins = [ours - fts5 for ours, fts5 in scores]
-    means = sorted(
-        statistics.fmean(draws.choices(margins, k=len(margins))) for _ in range(BOOTSTRAP_DRAWS)
+    return interval(
+        [statistics.fmean(draws.choices(margins, k=len(margins))) for _ in range(BOOTSTRAP_DRAWS)]
     )
-    return means[BOOTSTRAP_DRAWS // 20], means[BOOTSTRAP_DRAWS - 1 - BOOTSTRAP_DRAWS // 20]
 
 
 def per_query_lines(
