@@ -148,14 +148,13 @@ class SearchIndex:
         if term in self.postings or len(term) < 4 or term.isdigit():
             return None
         from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import OSA
 
         candidates_like = getattr(self.postings, "candidates", None)
         if candidates_like is not None:  # a library's terms, looked up where they are stored
             candidates = candidates_like(term[0], len(term) - 2, len(term) + 2)
         else:
             candidates = self._candidates(term)
-        from rapidfuzz.distance import OSA
-
         slips = 1 if len(term) < 6 else CORRECTION_MAX_SLIPS
 
         def near(word: str) -> bool:
