@@ -14,6 +14,7 @@ import re
 from papertriage.errors import InputError
 from papertriage.listings.formats import arxiv_rss
 from papertriage.listings.formats.common import ARXIV_CATEGORY, Lines, ParseReport
+from papertriage.listings.formats.texaccents import tex_accents
 from papertriage.listings.formats.xmltree import parse_xml, root_name, text_of
 from papertriage.models import split_arxiv_id
 
@@ -53,12 +54,12 @@ def parse_arxiv_atom(lines: Lines, report: ParseReport, *, include_replaced: boo
         parts = split_arxiv_id(entry_id)
         published = text_of(entry.find(f"{ATOM}published"))
         report.add(
-            title,
-            text_of(entry.find(f"{ATOM}summary")),
+            tex_accents(title),
+            tex_accents(text_of(entry.find(f"{ATOM}summary"))),
             arxiv_id=parts[0] if parts else None,
             # The URL is derived from the versionless id, so it is the same in every listing.
             authors=[
-                " ".join(text_of(author.find(f"{ATOM}name")).split())
+                tex_accents(" ".join(text_of(author.find(f"{ATOM}name")).split()))
                 for author in entry.findall(f"{ATOM}author")
             ],
             categories=[

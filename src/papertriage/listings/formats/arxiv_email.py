@@ -13,7 +13,8 @@ An entry looks like this (fields may wrap onto indented lines):
       We show that ...
     \\ ( https://arxiv.org/abs/2303.08867 ,  243kb)
 
-Entries of the "replaced" section carry `replaced with revised version DATE` instead of `Date:` and
+Fields are TeX, as the authors typed them: accents are read (`Schr\"odinger` is "Schrödinger"),
+math is kept as written. Entries of the "replaced" section carry `replaced with revised version DATE` instead of `Date:` and
 no abstract: they are skipped unless the caller asks for them.
 """
 
@@ -29,6 +30,7 @@ from papertriage.listings.formats.common import (
     email_date_to_iso,
     split_authors,
 )
+from papertriage.listings.formats.texaccents import tex_accents
 
 ENTRY_ID = re.compile(r"arXiv:(?P<id>\S+)(?P<rest>.*)$")
 FIELD = re.compile(r"(?P<name>[A-Za-z][A-Za-z\- ]{0,20}):\s?(?P<value>.*)$")
@@ -114,8 +116,8 @@ def _finish(entry: _Entry, report: ParseReport, include_replaced: bool) -> None:
     if not entry.abstract and not entry.replaced:
         report.warn(entry.line, f"arXiv:{entry.arxiv_id} has no abstract")
     report.add(
-        title,
-        " ".join(entry.abstract),
+        tex_accents(title),
+        tex_accents(" ".join(entry.abstract)),
         arxiv_id=entry.arxiv_id,
         authors=split_authors(entry.fields.get("authors", "")),
         categories=entry.fields.get("categories", "").split(),

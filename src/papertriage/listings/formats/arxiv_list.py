@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from papertriage.listings.formats.common import Lines, ParseReport, announce_type, split_authors
+from papertriage.listings.formats.texaccents import tex_accents
 
 ENTRY_START = re.compile(r"\[(?P<n>\d+)\]\s+arXiv:(?P<id>\S+)(?P<rest>.*)$")
 FIELD = re.compile(
@@ -98,8 +99,8 @@ def _finish(entry: _Entry, report: ParseReport, include_replaced: bool) -> None:
         report.skipped["replaced"] += 1
         return
     report.add(
-        entry.title,
-        " ".join(entry.abstract),
+        tex_accents(entry.title),
+        tex_accents(" ".join(entry.abstract)),
         arxiv_id=entry.arxiv_id,
         authors=split_authors(entry.authors),
         categories=CATEGORY.findall(entry.fields.get("subjects", "")),

@@ -39,6 +39,7 @@ from papertriage.listings.formats.common import (
     split_authors,
 )
 from papertriage.listings.formats.htmltree import parse_html
+from papertriage.listings.formats.texaccents import tex_accents
 from papertriage.listings.formats.xmltree import XmlTree, parse_xml, root_name, text_of
 from papertriage.models import normalize_space, split_arxiv_id
 
@@ -86,7 +87,6 @@ _DETAILS = re.compile(
     re.IGNORECASE,
 )
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_PARENTHESES = re.compile(r"\([^()]*\)")
 _HINT = "arXiv's feeds never carry one; is this the right file?"
 _NO_ITEMS = "(arXiv announces nothing on Saturdays, Sundays and holidays)"
 
@@ -238,8 +238,8 @@ def _add(
     if announce_type is not None and announce_type not in ANNOUNCE_TYPES:
         report.warn(line, f"unknown announce type {announce_type!r}; kept as it is")
     report.add(
-        title,
-        text[prefix.end() :],
+        tex_accents(title),
+        tex_accents(text[prefix.end() :]),
         arxiv_id=_arxiv_id(prefix["id"] or "", guid, link),
         authors=_split_creators([author_line] if author_line else creators),
         categories=[term for category in categories if (term := category.strip())],
@@ -294,10 +294,6 @@ def _arxiv_id(prefixed: str, guid: str, link: str) -> str | None:
 
 def _split_creators(creators: list[str]) -> list[str]:
     """'A (Univ X, Lab Y), B' -> ['A', 'B']: dc:creator is comma-separated, and arXiv puts each
-    author's affiliations (themselves comma-separated) in parentheses after the name."""
-    names: list[str] = []
-    for text in creators:
-        while (bare := _PARENTHESES.sub(" ", text)) != text:  # nested parentheses, innermost first
-            text = bare
-        names.extend(split_authors(text))
-    return names
+    author's affiliations (themselves comma-separated) in parentheses after the name, which
+    split_authors drops."""
+    return [name for text in creators for name in split_authors(text)]

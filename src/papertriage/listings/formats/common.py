@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import NamedTuple
 
+from papertriage.listings.formats.texaccents import tex_accents
 from papertriage.models import Record, title_hash
 
 _new_record = tuple.__new__
@@ -144,15 +145,37 @@ def announce_type(replaced: bool, cross_listed: bool) -> str:
 
 
 def split_authors(text: str) -> list[str]:
-    """Split 'A, B and C' or 'A and B and C' into names, dropping affiliation markers like (1)."""
-    text = re.sub(r"\(\(.*$", "", text)  # '((1) Univ X, (2) Univ Y)' affiliation tail
-    text = re.sub(r"\(\d+(?:\s*,\s*\d+)*\)", "", text)
+    """Names from 'A, B and C', 'A, B, and C' or 'A and B and C': what is in parentheses is
+    dropped (affiliations, as arXiv writes them: '(MIT, CSAIL)', '(1, 3)', '((1) Univ X, (2)
+    Univ Y)', and '(25 additional authors not shown)'), 'et al.' too, and TeX accents are read
+    ('J\\'onsson' is 'Jónsson')."""
     names: list[str] = []
-    for part in re.split(r",\s*|\s+and\s+|;\s*", text):
+    for part in _NAME_SEPARATOR.split(tex_accents(_outside_parentheses(text))):
         name = " ".join(part.split())
-        if name and name.lower() != "and":
+        if name and not _NOT_A_NAME.match(name):
             names.append(name)
     return names
+
+
+# A comma or semicolon (an Oxford comma's "and" with it), or "and" or "&" between spaces.
+_NAME_SEPARATOR = re.compile(r"\s*[,;]\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+")
+_NOT_A_NAME = re.compile(r"^(?:and|&|et\.?\s*al\.?|others)$", re.IGNORECASE)
+
+
+def _outside_parentheses(text: str) -> str:
+    """`text` without its parenthesised parts, nested ones too; one left open runs to the end
+    (a digest's affiliation cut short), a stray closing one is dropped."""
+    if "(" not in text and ")" not in text:
+        return text
+    kept, depth = [], 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif not depth:
+            kept.append(char)
+    return "".join(kept)
 
 
 def decode_entities(text: str) -> str:
