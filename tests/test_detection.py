@@ -18,6 +18,7 @@ EXPECTED = {
     "formats/arxiv_rss/api-response.atom.xml": "arxiv-atom",
     "formats/arxiv_rss/cs-lg-ai.atom.xml": "arxiv-rss",
     "formats/arxiv_rss/cs-lg-ai.rss.xml": "arxiv-rss",
+    "formats/arxiv_rss/cs-lg-2019.rss1.rdf": "arxiv-rss",  # arXiv's RSS 1.0, until 2024
     "formats/arxiv_rss/empty-day.atom.xml": "arxiv-rss",
     "formats/arxiv_rss/empty-day.rss.xml": "arxiv-rss",
     "formats/arxiv_rss/feed-error.rss.xml": "arxiv-rss",

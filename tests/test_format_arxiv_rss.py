@@ -247,10 +247,45 @@ class TestEmptyAndBroken:
     def test_other_xml_named_as_a_feed_says_what_it_is(self) -> None:
         with pytest.raises(
             InputError,
-            match=r"^x\.xml: XML but not an RSS 2\.0 or Atom feed \(root <html>\) "
+            match=r"^x\.xml: XML but not an RSS or Atom feed \(root <html>\) "
             r"\(save the feed itself, e\.g\. https://rss\.arxiv\.org/rss/cs\.LG\)$",
         ):
             parse_text("<html><body/></html>", "arxiv-rss", source="x.xml")
+
+
+class TestRss1:
+    """arXiv's feeds until 2024: RSS 1.0, the id, category and announce type in the title."""
+
+    FEED = FEEDS / "cs-lg-2019.rss1.rdf"
+
+    def test_titles_lose_arxivs_tail_and_its_marks_give_the_announce_type(self) -> None:
+        report = parse_lines(self.FEED.read_text().splitlines(), source="f", include_replaced=True)
+        assert detect_format(self.FEED.read_text().splitlines()) == "arxiv-rss"
+        assert [(r.id, r.title, r.announce_type, r.categories) for r in report.records] == [
+            ("1903.05001", "Pruning Sparse Experts in Mixture Models", "new", ("cs.LG",)),
+            ("1903.05002", "Is Attention Quantizable?", "cross", ("stat.ML",)),
+            ("1812.09003", "Graph Networks, Revisited", "replace", ("cs.LG",)),
+        ]
+        assert {r.date for r in report.records} == {"2019-03-14"}
+
+    def test_html_abstracts_and_author_links_are_text_and_replacements_skipped(self) -> None:
+        report = parse_lines(self.FEED.read_text().splitlines(), source="f")
+        first = report.records[0]
+        assert first.abstract == (
+            "We prune the experts of a mixture model with an error of at most "
+            "$\\epsilon < 0.1$ and keep its accuracy."
+        )
+        assert first.authors == ("Ada Lovelace", "Hannes Jónsson")
+        assert first.url == "https://arxiv.org/abs/1903.05001"
+        assert [r.id for r in report.records] == ["1903.05001", "1903.05002"]
+        assert report.skipped == {"replaced": 1}
+
+    def test_rdf_that_is_no_rss_feed_is_not_taken_for_one(self) -> None:
+        rdf = [
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
+            '<rdf:Description rdf:about="http://arxiv.org/abs/1903.05001"/></rdf:RDF>',
+        ]
+        assert detect_format(rdf) is None
 
 
 class TestDetection:

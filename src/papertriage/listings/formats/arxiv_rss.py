@@ -14,6 +14,10 @@ several categories joined with '+' (/rss/cs.LG+cs.AI). One item (entry) per anno
     </item>
 
 An Atom entry says the same with <id>, <summary>, <category term="..."/> and <published>.
+Until 2024 arXiv's feeds were RSS 1.0 (RDF): the items beside the channel, the id, category and
+announce type at the end of the title ("Title. (arXiv:1805.09166v1 [hep-ex] CROSS LISTED)",
+UPDATED for a replacement), the abstract in HTML, and the authors as HTML links; saved copies of
+them are read too.
 Replacements ("replace", "replace-cross", and arXiv's rarer "absonly") are skipped unless asked
 for. A day without announcements (weekends, holidays) gives a feed without items: a warning, not
 an error. A feed arXiv could not make (an unknown category) has a title starting "Feed error for
@@ -46,6 +50,8 @@ from papertriage.models import normalize_space, split_arxiv_id
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
+RSS1 = "{http://purl.org/rss/1.0/}"
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF"
 
 REPLACEMENTS = frozenset({"replace", "replace-cross", "absonly"})
 ANNOUNCE_TYPES = REPLACEMENTS | {"new", "cross"}
@@ -87,6 +93,11 @@ _DETAILS = re.compile(
     re.IGNORECASE,
 )
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The tail arXiv's RSS 1.0 feeds put on a title, the period before it theirs, not the title's.
+_RSS1_TITLE_TAIL = re.compile(
+    r"\.?\s*\(arXiv:\S+ \[(?P<category>[^\]\s]+)\](?: (?P<mark>CROSS LISTED|UPDATED))?\)\s*$"
+)
+_RSS1_MARKS = {"": "new", "CROSS LISTED": "cross", "UPDATED": "replace"}
 _HINT = "arXiv's feeds never carry one; is this the right file?"
 _NO_ITEMS = "(arXiv announces nothing on Saturdays, Sundays and holidays)"
 
@@ -96,12 +107,14 @@ def looks_like(sample: str) -> bool:
     rss.arxiv.org or "... updates on arXiv.org"; never an arXiv API response. Or an RSS feed
     relaying arXiv's papers: every item of the sample (one at least) is an arXiv paper."""
     root = root_name(sample)
-    if root not in ("rss", "feed"):
+    if root not in ("rss", "feed", "RDF"):
         return False
     header = re.split(r"<(?:\w+:)?(?:item|entry)[\s>]", sample, maxsplit=1)[0]
     if root == "feed" and ("2005/Atom" not in header or _API_MARK.search(header)):
         return False
-    return _FEED_MARK.search(header) is not None or (root == "rss" and _relays_papers(sample))
+    if root == "RDF" and "purl.org/rss/1.0/" not in header:  # RDF that is no RSS 1.0 feed
+        return False
+    return _FEED_MARK.search(header) is not None or (root != "feed" and _relays_papers(sample))
 
 
 def _relays_papers(sample: str) -> bool:
@@ -115,9 +128,11 @@ def parse_arxiv_rss(lines: Lines, report: ParseReport, *, include_replaced: bool
         read_rss(tree, report, include_replaced=include_replaced)
     elif tree.root.tag == f"{ATOM}feed":
         read_atom(tree, report, include_replaced=include_replaced)
+    elif tree.root.tag == RDF:
+        read_rss1(tree, report, include_replaced=include_replaced)
     else:
         raise InputError(
-            f"{report.source}: XML but not an RSS 2.0 or Atom feed (root <{tree.root.tag}>)",
+            f"{report.source}: XML but not an RSS or Atom feed (root <{tree.root.tag}>)",
             hint="save the feed itself, e.g. https://rss.arxiv.org/rss/cs.LG",
         )
 
@@ -191,6 +206,37 @@ def read_atom(tree: XmlTree, report: ParseReport, *, include_replaced: bool) -> 
         )
     if not entries:
         report.warn(None, f"the feed has no entries {_NO_ITEMS}")
+
+
+def read_rss1(tree: XmlTree, report: ParseReport, *, include_replaced: bool) -> None:
+    root = tree.root
+    channel = root.find(f"{RSS1}channel")
+    if channel is None:
+        raise InputError(f"{report.source}: an RSS 1.0 feed without a <channel>")
+    _refuse_feed_error(
+        text_of(channel.find(f"{RSS1}title")), text_of(channel.find(f"{RSS1}description")), report
+    )
+    stamp = text_of(channel.find(f"{DC}date")).strip()
+    day = stamp[:10] if _ISO_DAY.match(stamp) else None
+    items = root.findall(f"{RSS1}item")
+    for item in items:
+        written = text_of(item.find(f"{RSS1}title"))
+        tail = _RSS1_TITLE_TAIL.search(written)
+        _add(
+            report,
+            tree.line_of.get(item),
+            include_replaced,
+            title=written[: tail.start()] if tail else written,
+            text=text_of(item.find(f"{RSS1}description")),
+            announce=_RSS1_MARKS[tail["mark"] or ""] if tail else "",
+            guid="",
+            link=text_of(item.find(f"{RSS1}link")) or item.get(f"{RDF[:-3]}about", ""),
+            creators=[_plain_title(text_of(c)) for c in item.findall(f"{DC}creator")],
+            categories=[tail["category"]] if tail else [],
+            date=day,
+        )
+    if not items:
+        report.warn(None, f"the feed has no items {_NO_ITEMS}")
 
 
 def _refuse_feed_error(title: str, description: str, report: ParseReport) -> None:
