@@ -218,6 +218,29 @@ class TestHuggingFaceApi:
         )
 
 
+class TestWrapped:
+    """Another tool's daily file: its papers under a key, beside a date or a count."""
+
+    def test_the_one_array_of_papers_in_an_object_is_read(self) -> None:
+        text = json.dumps(
+            {
+                "date": "2026-03-10",
+                "count": 2,
+                "papers": [
+                    {"title": "First", "abstract": "One.", "authors": ["Ada Lovelace,", " Bo Li,"]},
+                    {"title": "Second", "abstract": "Two.", "arxiv_id": "2603.07660"},
+                ],
+            },
+            indent=2,
+        )
+        report = parse_lines(text.splitlines(), source="day.json")
+        assert report.format == "json"
+        assert [(r.title, r.authors, r.arxiv_id) for r in report.records] == [
+            ("First", ("Ada Lovelace", "Bo Li"), None),
+            ("Second", (), "2603.07660"),
+        ]
+
+
 class TestRefused:
     def test_an_unknown_object_is_refused_naming_its_keys(self) -> None:
         with pytest.raises(
@@ -258,6 +281,17 @@ class TestRefused:
     def test_a_bare_value_is_refused(self) -> None:
         with pytest.raises(InputError, match=r"^s\.json: a JSON string, not papertriage records"):
             parse_text('"just a string"', "json", source="s.json")
+
+    def test_two_arrays_of_papers_in_one_object_are_refused_as_a_guess(self) -> None:
+        paper = {"title": "A Paper", "abstract": "x"}
+        text = json.dumps({"arxiv": [paper], "hf": [paper]}, indent=2)
+        with pytest.raises(InputError, match=r"^w\.json: a JSON object with keys arxiv, hf, not"):
+            parse_text(text, source="w.json")
+
+    def test_a_wrapped_paper_without_a_title_is_named_by_its_key(self) -> None:
+        text = json.dumps({"date": "2026-03-10", "papers": [{"title": "", "abstract": "x"}]})
+        with pytest.raises(InputError, match=r"^w\.json: 'papers' whose item 1 has an empty title"):
+            parse_text(text, source="w.json")
 
     def test_own_records_in_every_accepted_shape_still_read(self) -> None:
         one = {"title": "A Record", "abstract": "x", "authors": ["Ada"]}

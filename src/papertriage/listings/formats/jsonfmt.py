@@ -109,7 +109,9 @@ def author_names(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
     names = (item.get("name") if isinstance(item, dict) else item for item in value)
-    return [" ".join(name.split()) for name in names if isinstance(name, str) and name.strip()]
+    # Scrapers leave the page's separators on the names ("Yuanyuan Gao,"): they are no part of one.
+    cleaned = (" ".join(name.strip(",; ").split()) for name in names if isinstance(name, str))
+    return [name for name in cleaned if name]
 
 
 def is_jsonfeed(data: Any) -> bool:
@@ -176,7 +178,8 @@ def _in_own_names(
 ) -> dict[str, Any]:
     """Another tool's object with its date (as YYYY-MM-DD) and authors under papertriage's
     names, whichever of DATE_KEYS and AUTHOR_KEYS it used. A date that is not one is left out
-    with a warning; `authors` itself is left as given, for the reader to check."""
+    with a warning; `authors` itself is left as given for the reader to check, unless it is a
+    list of names (tidied as author_names tidies them)."""
     fields = {key: value for key, value in data.items() if key not in DATE_KEYS + AUTHOR_KEYS}
     if date_key := next((key for key in DATE_KEYS if data.get(key)), None):
         if date := iso_date(data[date_key]):
@@ -184,7 +187,9 @@ def _in_own_names(
         else:
             report.warn(where, f"{what}: {date_key} {data[date_key]!r} is not a date; left out")
     if data.get("authors"):
-        fields["authors"] = data["authors"]
+        names = data["authors"]
+        tidy = isinstance(names, list) and all(isinstance(name, str) for name in names)
+        fields["authors"] = author_names(names) if tidy else names
     elif author_key := next((key for key in AUTHOR_KEYS if data.get(key)), None):
         fields["authors"] = author_names(data[author_key])
     return fields
@@ -259,7 +264,12 @@ def _first_member(sample: str) -> Any:
 def parse_jsonl(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
     for number, line in lines:
         if line.strip():
-            _add(_loads(line, report, number), report, number)
+            data = _loads(line, report, number)
+            if isinstance(data, dict) and "title" not in data and _wrapped_papers(data):
+                for what, item in _document_members(data, report)[1]:  # a day's file per line
+                    _add(item, report, number, what)
+            else:
+                _add(data, report, number)
 
 
 def parse_json(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
@@ -272,41 +282,71 @@ def read_document(lines: Lines, report: ParseReport) -> None:
     data = _loads("\n".join(line for _, line in lines), report)
     from papertriage.listings.formats import jsonfeed
 
-    kind = _document_kind(data, report)
+    kind, members = _document_members(data, report)
     report.format = kind if kind in ("jsonfeed", "hf-api") else "json"
     if kind == "jsonfeed":
         jsonfeed.read_feed(data, report, None)
         return
-    if isinstance(data, dict) and not (kind == "record" and "records" in data):
-        members = [("the object", data)]
-    else:
-        items = data["records"] if isinstance(data, dict) else data
-        members = [(f"item {position}", item) for position, item in enumerate(items, start=1)]
     for what, item in members:
         _add(item, report, None, what)
 
 
-def _document_kind(data: Any, report: ParseReport) -> str:
-    """The kind of a whole document, or an InputError saying what it is instead."""
+def _document_members(data: Any, report: ParseReport) -> tuple[str, list[tuple[str, Any]]]:
+    """The kind of a whole document and its members to read as papers, each with the name a
+    message gives it; or an InputError saying what the document is instead."""
     if isinstance(data, dict):
         kind = kind_of(data)
-        if kind == "record" and (
-            "schema_version" in data or isinstance(data.get("records"), list) or _record_like(data)
-        ):
-            return kind
-        if kind != "record" and kind is not None:
-            return kind
+        if kind != "record":
+            return str(kind), [("the object", data)]
+        if "schema_version" not in data and (wrapped := _wrapped_papers(data)) is not None:
+            key, papers = wrapped
+            named = "item" if key == "records" else f"{key}: item"
+            kind = _array_kind(papers, report, "a JSON array" if key == "records" else repr(key))
+            return kind, [(f"{named} {n}", item) for n, item in enumerate(papers, start=1)]
+        if "schema_version" in data or _record_like(data):
+            return kind, [("the object", data)]
         raise _refuse(report, _describe(data))
     if isinstance(data, list):
-        kinds = [kind_of(item) for item in data]
-        for position, (item, kind) in enumerate(zip(data, kinds, strict=True), start=1):
-            if kind is None:
-                raise _refuse(report, f"a JSON array whose item {position} is {_describe(item)}")
-            if kind == "record" and (lacking := _untitled(item)):
-                found = f"a JSON array whose item {position} {lacking} ({_describe(item)})"
-                raise _refuse(report, found)
-        return "hf-api" if kinds and all(kind == "hf-api" for kind in kinds) else "record"
+        kind = _array_kind(data, report, "a JSON array")
+        return kind, [(f"item {n}", item) for n, item in enumerate(data, start=1)]
     raise _refuse(report, _describe(data))
+
+
+def _wrapped_papers(data: dict[str, Any]) -> tuple[str, list[Any]] | None:
+    """The papers an object wraps, under their key: papertriage's own `records`, or the one
+    member that is an array of papers, objects each with a title and an abstract or authors
+    (another tool's "papers", "items" or "results", beside a date or a count; a league's teams
+    with titles are no papers). None when there is no such member, or more than one: which of
+    them would be the listing is not for papertriage to guess."""
+    if isinstance(data.get("records"), list):
+        return "records", data["records"]
+    arrays = [
+        (str(key), value)
+        for key, value in data.items()
+        if isinstance(value, list) and value and all(map(_paper_like, value))
+    ]
+    return arrays[0] if len(arrays) == 1 else None
+
+
+def _paper_like(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and "title" in item
+        and any(key in item for key in ("abstract", *_ITEM_TEXT_KEYS, *AUTHOR_KEYS))
+    )
+
+
+def _array_kind(data: list[Any], report: ParseReport, what: str) -> str:
+    """The kind of the papers of an array (`what`, for messages), or an InputError naming the
+    first member that is none."""
+    kinds = [kind_of(item) for item in data]
+    for position, (item, kind) in enumerate(zip(data, kinds, strict=True), start=1):
+        if kind is None:
+            raise _refuse(report, f"{what} whose item {position} is {_describe(item)}")
+        if kind == "record" and (lacking := _untitled(item)):
+            found = f"{what} whose item {position} {lacking} ({_describe(item)})"
+            raise _refuse(report, found)
+    return "hf-api" if kinds and all(kind == "hf-api" for kind in kinds) else "record"
 
 
 def _untitled(data: dict[str, Any]) -> str | None:
