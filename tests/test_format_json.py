@@ -12,7 +12,12 @@ from typer.testing import CliRunner
 from papertriage.cli import app
 from papertriage.errors import InputError
 from papertriage.listings.formats.jsonfeed import html_to_text
-from papertriage.listings.formats.jsonfmt import arxiv_id_in, detect_json, split_hf_summary
+from papertriage.listings.formats.jsonfmt import (
+    arxiv_id_in,
+    detect_json,
+    iso_date,
+    split_hf_summary,
+)
 from papertriage.listings.parse import detect_format, parse_lines, parse_text
 from papertriage.models import Record
 from tests.helpers import DATA
@@ -216,6 +221,26 @@ class TestHuggingFaceApi:
             "https://huggingface.co/papers/not-an-arxiv-id",
             ("A",),
         )
+
+
+@pytest.mark.parametrize(
+    ("stamp", "day"),
+    [
+        ("2026-05-26", "2026-05-26"),
+        ("2026-05-26T03:13:39Z", "2026-05-26"),
+        ("2026-05-26T03:13:39.123456789+01:00", "2026-05-26"),
+        ("2026-05-26 03:13", "2026-05-26"),
+        ("2024-02-29T00:00", "2024-02-29"),
+        ("2026-02-30", None),  # no such day
+        ("2026-13-01", None),
+        ("1036-01-09T329:11:00+01:00", None),  # a garbled time: the stamp cannot be trusted
+        ("7026-07-09T27:77:00", None),
+        ("2026-05-261", None),
+        ("last Tuesday", None),
+    ],
+)
+def test_a_date_is_a_day_that_exists_and_a_time_that_can_be(stamp: str, day: str | None) -> None:
+    assert iso_date(stamp) == day
 
 
 class TestWrapped:

@@ -57,7 +57,9 @@ _HF_HOSTS = ("arxiv.org", "huggingface.co", "hf.co")
 _ARXIV_PATH = re.compile(r"/(?:abs|pdf|html|papers)/(?P<rest>.+)")
 _ARXIV_DOI = "10.48550/arxiv."  # arXiv's DOIs: 10.48550/arXiv.2508.12345
 _BARE_ARXIV_ID = re.compile(rf"(?:arxiv:)?{ARXIV_ID.pattern}", re.IGNORECASE)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# What may follow the day: nothing, a zone or a time of day that can be ("T03:13", " 03:13").
+_AFTER_DATE = re.compile(r"$|[T ](?:[01]\d|2[0-3]):[0-5]\d(?!\d)|[^T\d ]| (?!\d)")
 
 
 def split_hf_summary(text: str) -> tuple[str, str | None]:
@@ -93,10 +95,21 @@ def arxiv_id_in(text: str) -> str | None:
 
 def iso_date(value: Any) -> str | None:
     """'2026-05-26' from an RFC 3339 / ISO 8601 date or time ('2026-05-26T03:13:39Z'); None
-    when it is not one."""
-    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
-        return value.strip()[:10]
-    return None
+    when it is not one: no such day, or a time of day that cannot be."""
+    match = _ISO_DATE.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        return None
+    import datetime  # only for a text that looks like a date
+
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        datetime.date(year, month, day)
+    except ValueError:  # "2026-02-30"
+        return None
+    # A time past the end of the day says the whole stamp is garbled ("1036-01-09T329:11").
+    if not _AFTER_DATE.match(value.strip(), match.end()):
+        return None
+    return match.group()[:10]
 
 
 def author_names(value: Any) -> list[str]:
