@@ -244,6 +244,33 @@ def test_a_ris_entry_with_html_entities() -> None:
     assert record.abstract == "Effects were small (p < .001; “robust”), AT&T &foo; R&D;"
 
 
+def test_a_ris_file_with_one_space_before_the_dash() -> None:
+    """`TY - JOUR`, `AU - Zou, Yuanqiang`, as some tools write RIS: read as the standard form."""
+    text = (REFS / "one-space.ris").read_text()
+    assert detect_format(text.splitlines()) == "ris"
+    genomes, collection = records_and_no_warnings(text)
+    assert genomes.title == "1,520 reference genomes from cultivated human gut bacteria"
+    assert genomes.abstract == (
+        "Reference genomes matter for gut studies. We present a collection of cultured genomes."
+    )
+    assert genomes.authors == ("Yuanqiang Zou", "Wenbin Xue")
+    assert genomes.url == "http://www.nature.com/articles/s41587-018-0008-8"
+    assert (collection.authors, collection.arxiv_id) == (("Samuel C. Forster",), "1902.00001")
+
+
+def test_only_a_one_space_entry_has_its_lines_read_as_one_space_tags() -> None:
+    """In a standard entry, a wrapped abstract line starting `US - ` is still the abstract."""
+    text = "TY  - JOUR\nTI  - T\nAB  - Studies of\nUS - based firms.\nER  - \n"
+    (record,) = records_and_no_warnings(text)
+    assert record.abstract == "Studies of US - based firms."
+
+
+def records_and_no_warnings(text: str) -> list:
+    records, warnings = parse(text)
+    assert warnings == []
+    return records
+
+
 def test_a_ris_file_with_nothing_readable_is_an_error() -> None:
     with pytest.raises(
         InputError,
@@ -273,6 +300,7 @@ def test_detection_marks() -> None:
     assert refmarks.looks_like_ris(
         "Provider: Elsevier\nDatabase: ScienceDirect\n\nTY  - JOUR\nT1  - A\n"
     )
+    assert refmarks.looks_like_ris("TY - JOUR\nAU - Zou, Yuanqiang\n")
     for path in GOLDEN.iterdir():
         text = path.read_text()
         assert not refmarks.looks_like_bibtex(text) and not refmarks.looks_like_ris(text), path
@@ -280,7 +308,8 @@ def test_detection_marks() -> None:
         '{"title": "@article{x, y}"}',
         "Mail me @misc{not, here}\n" * 1,
         "A Title About Things\n" * 10 + "@misc{late,\n  title = {Cited at the end}\n}\n",
-        "TY - JOUR\nTI - single spaces are not RIS\n",
+        "TY - thanks for the draft\nAB - see you at noon\n",  # one space, and no type
+        "TY - JOUR\nSee you at noon.\n",  # one space, and no other tag
         "TY  - JOUR\n",  # a type line and nothing else
     ]
     for text in never:

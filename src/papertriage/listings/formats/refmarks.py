@@ -17,8 +17,12 @@ _BIBTEX_ENTRY = re.compile(
 # JabRef's `% Encoding: UTF-8` fit; a pasted page with a citation far down does not.
 BIBTEX_HEADER_LINES = 6
 
-_RIS_TYPE = re.compile(r"^TY  -( |$)", re.MULTILINE)
+# RIS has two spaces before a tag's dash, `TY  - JOUR`. Some tools write one (`TY - JOUR`): nearer
+# to a line of notes ("TY - thanks for the draft"), so that form counts only with a type in upper
+# case after it and another tag written the same way.
+_RIS_TYPE = re.compile(r"^TY(?:(?P<two>  -)(?: |$)| - [A-Z]{2,8}[ \t]*$)", re.MULTILINE)
 _RIS_TAG = re.compile(r"^[A-Z][A-Z0-9]  -( |$)", re.MULTILINE)
+_RIS_TAG_ONE_SPACE = re.compile(r"^[A-Z][A-Z0-9] -( |$)", re.MULTILINE)
 RIS_HEADER_LINES = 6  # lines a database may put before the first entry ("Provider: ...")
 
 
@@ -30,11 +34,13 @@ def looks_like_bibtex(sample: str) -> bool:
 
 
 def looks_like_ris(sample: str) -> bool:
-    """A RIS file: a `TY  - ` line after at most a short header, and another tag after it."""
+    """A RIS file: a `TY  - ` line (or `TY - JOUR`) after at most a short header, and another tag
+    written the same way after it."""
     match = _RIS_TYPE.search(sample)
     if match is None or _lines_before(sample, match.start()) > RIS_HEADER_LINES:
         return False
-    return _RIS_TAG.search(sample, match.end()) is not None
+    tag = _RIS_TAG if match.group("two") else _RIS_TAG_ONE_SPACE
+    return tag.search(sample, match.end()) is not None
 
 
 def _lines_before(sample: str, start: int) -> int:

@@ -1,5 +1,9 @@
 """A RIS file (`TY  - JOUR` ... `ER  - `), as reference managers and databases export (issue 11).
 
+Some tools write one space before a tag's dash (`TY - JOUR`, `AU - Zou, Yuanqiang`): an entry
+whose TY line has that form has its tag lines given to rispy in the standard form. Only that
+entry's: a two-space entry's wrapped abstract may well start `US - based ...`.
+
 Read with rispy, imported only when a RIS file is read. rispy drops silently a last entry
 without its `ER  - ` line and runs an entry missing it into the next one; the lines are
 therefore handed to it entry by entry, an `ER` supplied (with a warning) where one is missing,
@@ -28,10 +32,15 @@ from papertriage.listings.formats.references import (
 )
 
 _RIS_DATE = re.compile(r"^(\d{4})(?:[/-](\d{1,2})(?:[/-](\d{1,2}))?)?")
+_ONE_SPACE_TAG = re.compile(r"^([A-Z][A-Z0-9]) -(?= |$)")  # `AU - Zou, Y`, as some tools write
 
 
 def _is_tag(text: str, tag: str) -> bool:
-    return text[:2] == tag and text[2:5] == "  -" and text[5:6] in ("", " ")
+    """A `TY  - ` line (as the format has it) or a `TY - ` one (as some tools write it)."""
+    if text[:2] != tag:
+        return False
+    dash = 3 if text[2:4] == " -" else 4 if text[2:5] == "  -" else 0
+    return dash > 0 and text[dash + 1 : dash + 2] in ("", " ")
 
 
 def parse_ris(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
@@ -58,8 +67,10 @@ def parse_ris(lines: Lines, report: ParseReport, *, include_replaced: bool = Fal
 
 def _entry_lines(lines: Lines, report: ParseReport, starts: list[int]) -> Iterator[str]:
     """The lines of each entry, from its TY to its ER (one supplied where it is missing);
-    lines between entries are left out, so rispy starts an entry at each TY only."""
+    lines between entries are left out, so rispy starts an entry at each TY only. The tags of
+    an entry written `TY - ` are given in the standard form, `TY  - `."""
     open_at: int | None = None
+    one_space = False  # whether the open entry writes its tags `TY - `
     for number, text in lines:
         if _is_tag(text, "TY"):
             if open_at is not None:
@@ -70,11 +81,14 @@ def _entry_lines(lines: Lines, report: ParseReport, starts: list[int]) -> Iterat
                 yield "ER  - "
             open_at = number
             starts.append(number)
-            yield text
-        elif open_at is not None:
-            yield text
-            if _is_tag(text, "ER"):
-                open_at = None
+            one_space = text[2:4] == " -"
+        elif open_at is None:
+            continue
+        if one_space:
+            text = _ONE_SPACE_TAG.sub(r"\1  -", text)
+        yield text
+        if _is_tag(text, "ER"):
+            open_at = None
     if open_at is not None:
         report.warn(open_at, "the last entry has no 'ER  - ' line; read anyway")
         yield "ER  - "
