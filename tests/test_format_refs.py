@@ -265,6 +265,15 @@ def test_only_a_one_space_entry_has_its_lines_read_as_one_space_tags() -> None:
     assert record.abstract == "Studies of US - based firms."
 
 
+def test_several_ris_authors_on_one_line() -> None:
+    text = (
+        "TY  - JOUR\nTI  - T\nAU  - Elliot, T; Almenar, JB; Rugani, B\n"
+        "A1  - M&uuml;ller, J&ouml;rg;Rugani, B\nER  - \n"
+    )
+    (record,) = records_and_no_warnings(text)
+    assert record.authors == ("T Elliot", "JB Almenar", "B Rugani", "Jörg Müller")
+
+
 def records_and_no_warnings(text: str) -> list:
     records, warnings = parse(text)
     assert warnings == []

@@ -122,10 +122,13 @@ def _add_entry(entry: dict[str, object], report: ParseReport) -> bool:
     if not url and not arxiv_id and doi:
         url = doi if doi.startswith("http") else f"https://doi.org/{doi}"
     authors: list[str] = []
-    for name in (*_many(entry.get("authors")), *_many(entry.get("first_authors"))):
-        name = first_last(decode_entities(name))
-        if name and name not in authors:
-            authors.append(name)
+    for line in (*_many(entry.get("authors")), *_many(entry.get("first_authors"))):
+        # Some tools put several names on a line, `Elliot, T; Almenar, JB`. Entities are
+        # decoded first: `M&uuml;ller` holds a `;` that separates nothing.
+        for name in decode_entities(line).split(";"):
+            name = first_last(name)
+            if name and name not in authors:
+                authors.append(name)
     report.add(
         title,
         _text(entry.get("abstract")) or _text(entry.get("notes_abstract")),
