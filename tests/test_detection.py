@@ -45,7 +45,8 @@ EXPECTED = {
     "formats/json/tool-output.jsonl": "jsonl",
     "formats/json/unknown-object.json": "json",  # a JSON document, refused by its reader
     "formats/refs/mendeley.bib": "bibtex",
-    "formats/refs/one-space.ris": "ris",  # `TY - JOUR`, one space before the dash
+    "formats/refs/one-space.ris": "ris",
+    "formats/refs/repeated-fields.bib": "bibtex",  # `TY - JOUR`, one space before the dash
     "formats/refs/three.ris": "ris",
     "formats/refs/zotero.bib": "bibtex",
 }

@@ -190,6 +190,19 @@ def test_entries_sharing_a_key_are_each_a_paper() -> None:
     ]
 
 
+def test_a_field_written_twice_is_read_once_with_a_warning() -> None:
+    """Zotero wrote `doi` twice, the first cut short: the entry is read, with the longer value."""
+    records, warnings = parse((REFS / "repeated-fields.bib").read_text(), source="z.bib")
+    nerf, two = records
+    assert (nerf.title, nerf.url) == ("NeRF", "https://doi.org/10.1007/978-3-030-58452-8_24")
+    assert two.title == "Two"  # its key repeats too, and it is another paper
+    assert warnings == [
+        "z.bib:5: entry 'nerf' repeats its field 'doi' of line 3; this value, the longer, is kept",
+        "z.bib:6: entry 'nerf' repeats its field 'title' of line 2; the first value is kept",
+        "z.bib:8: entry 'nerf' repeats its field 'note' of line 8; the first value is kept",
+    ]
+
+
 def test_a_bibtex_file_with_nothing_readable_is_an_error() -> None:
     with pytest.raises(
         InputError,

@@ -10,7 +10,8 @@ escapes, since a URL's `~` or `%` is no LaTeX.
 
 An entry is a paper whatever its key: Mendeley writes `@article{,` for each paper without
 one, and merged libraries give two papers one key. Only the same key with the same title again
-is the same paper, skipped with a warning.
+is the same paper, skipped with a warning. A field written twice in one entry is read once,
+with a warning (see `_one_of_each_field`).
 
 A record's date is a full YYYY-MM-DD or nothing: `year` alone (or `year` and `month`, as
 Zotero writes them) leaves it None rather than inventing a day.
@@ -74,6 +75,7 @@ _CATEGORY = re.compile(ARXIV_CATEGORY)
 _EXTENDED_NAME = re.compile(r"^(?:family|given|prefix|suffix|useprefix|juniorcomma)=")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _KEY = "papertriage_key"  # the parser metadata under which a repeated key is kept
+_REPEATS = "papertriage_repeats"  # ... and an entry's repeated fields, for the warnings
 
 
 def parse_bibtex(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
@@ -84,11 +86,10 @@ def parse_bibtex(lines: Lines, report: ParseReport, *, include_replaced: bool = 
     _quiet_library_logging()
     library = bibtexparser.parse_string(
         "\n".join(text for _, text in lines),
-        parse_stack=[_read_repeated_keys(), *default_parse_stack(), *_middlewares()],
+        parse_stack=[_read_repeats(), *default_parse_stack(), *_middlewares()],
     )
-    # The library's line numbers count from 0.
     for block in library.failed_blocks:
-        line = (block.start_line or 0) + 1
+        line = _line(block)
         if isinstance(block, DuplicateBlockKeyBlock):  # only @string: entries are read
             report.warn(line, f"@string {block.key!r} repeats an earlier one; skipped")
         elif isinstance(block, MiddlewareErrorBlock) and isinstance(
@@ -122,7 +123,9 @@ def _add_entries(entries: list[Entry], report: ParseReport) -> int:
     untitled = 0
     first_line: dict[tuple[str, str], int] = {}  # (key, normalised title) -> the line it was on
     for entry in entries:
-        line, key = (entry.start_line or 0) + 1, _key(entry)
+        line, key = _line(entry), _key(entry)
+        for field, at, first, kept in entry.get_parser_metadata(_REPEATS) or ():
+            report.warn(at, f"entry {key!r} repeats its field {field!r} of line {first}; {kept}")
         fields = {field.key.lower(): field.value for field in entry.fields}
         title = _text(fields.get("title"))
         if not title:
@@ -342,26 +345,75 @@ def _middlewares() -> list[Any]:
     ]
 
 
-def _read_repeated_keys() -> Any:
-    """A middleware, first in the stack: an entry whose key repeats an earlier one (which the
-    library sets aside as a failed block) becomes an entry again, under a key of its own so
-    that the library holds it; `_key` gives back the key as written."""
+def _read_repeats() -> Any:
+    """A middleware, first in the stack, for what the library sets aside as failed blocks:
+    an entry whose key repeats an earlier one, and an entry that repeats a field. Each becomes
+    an entry again, under a key of its own so that the library holds it (`_key` gives back the
+    key as written), the second with one of each field."""
     from bibtexparser import middlewares
     from bibtexparser.library import Library
-    from bibtexparser.model import Block, DuplicateBlockKeyBlock, Entry, ParsingFailedBlock
+    from bibtexparser.model import (
+        Block,
+        DuplicateBlockKeyBlock,
+        DuplicateFieldKeyBlock,
+        Entry,
+        ParsingFailedBlock,
+    )
 
-    class ReadRepeatedKeys(middlewares.BlockMiddleware):
+    class ReadRepeats(middlewares.BlockMiddleware):
         renamed = count(1)
+
+        def transform_entry(self, entry: Entry, library: Library) -> Block:
+            _one_of_each_field(entry)  # `Title` and `title`, which the library lets through
+            return entry
 
         def transform_failed_block(self, block: ParsingFailedBlock, library: Library) -> Block:
             entry = block.ignore_error_block
-            if not isinstance(block, DuplicateBlockKeyBlock) or not isinstance(entry, Entry):
+            if not isinstance(entry, Entry):
+                return block
+            if isinstance(block, DuplicateFieldKeyBlock):
+                _one_of_each_field(entry)
+            elif not isinstance(block, DuplicateBlockKeyBlock):
                 return block
             entry.set_parser_metadata(_KEY, entry.key)
             entry.key = f"{entry.key}\n{next(self.renamed)}"  # no key has a line break
             return entry
 
-    return ReadRepeatedKeys()
+    return ReadRepeats()
+
+
+def _one_of_each_field(entry: Entry) -> None:
+    """Keep one field of each name (in any case), noting the repeats in the entry's metadata.
+
+    The longer value is kept, the first of two as long: a field written twice is most often one
+    value again or a copy cut short (Zotero wrote `doi = {10.1007}`, then the whole DOI, in one
+    user's library). BibTeX's own rule, the first wins, would have kept a DOI that leads nowhere.
+    """
+    kept: dict[str, Any] = {}  # name -> the Field kept
+    first: dict[str, Any] = {}  # name -> its first Field
+    repeats: list[tuple[str, int, int, str]] = []  # (name, its line, its first line, which kept)
+    for field in entry.fields:
+        name = field.key.lower()
+        if name not in kept:
+            kept[name] = first[name] = field
+            continue
+        longer = len(str(field.value)) - len(str(kept[name].value))
+        if longer > 0:
+            kept[name], which = field, "this value, the longer, is kept"
+        elif kept[name] is first[name]:
+            which = "the first value is kept"
+        else:
+            which = f"the value of line {_line(kept[name])} is kept"
+        which += ", the longer" if longer < 0 else ""
+        repeats.append((name, _line(field), _line(first[name]), which))
+    if repeats:
+        entry.fields = list(kept.values())
+        entry.set_parser_metadata(_REPEATS, repeats)
+
+
+def _line(block: Any) -> int:
+    """The line a block or a field starts on (the library counts from 0)."""
+    return (block.start_line or 0) + 1
 
 
 def _key(entry: Entry) -> str:
