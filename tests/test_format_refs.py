@@ -69,6 +69,9 @@ def test_a_mendeley_export_with_its_banner() -> None:
         ("doi = {10.48550/ARXIV.2303.08867}", "2303.08867"),
         ("doi = {10.1145/1234.56789}", None),
         ("journal = {CoRR}, volume = {abs/1810.04805}", "1810.04805"),
+        ("journal = {ArXiv}, volume = {abs/2101.06569}", "2101.06569"),  # Semantic Scholar
+        ("journal = {Nature}, volume = {abs/2101.06569}", None),
+        ("url = {https://doi.org/10.48550/arXiv.2502.01229}", "2502.01229"),
     ],
 )
 def test_where_an_arxiv_id_is_found(fields: str, arxiv_id: str | None) -> None:
@@ -255,6 +258,22 @@ def test_a_ris_entry_with_html_entities() -> None:
     (record,), warnings = parse(text, source="s.ris")
     assert (record.title, record.authors, warnings) == ("Gut & brain", ("Jörg Müller",), [])
     assert record.abstract == "Effects were small (p < .001; “robust”), AT&T &foo; R&D;"
+
+
+@pytest.mark.parametrize(
+    ("tag", "url"),
+    [
+        (
+            "UR  - https://doi.org/10.48550/arXiv.2502.01229",
+            "https://doi.org/10.48550/arXiv.2502.01229",
+        ),
+        ("DO  - https://doi.org/10.48550/ARXIV.2502.01229", "https://arxiv.org/abs/2502.01229"),
+        ("DO  - 10.48550/arXiv.2502.01229v2", "https://arxiv.org/abs/2502.01229"),
+    ],
+)
+def test_arxiv_doi_in_a_ris_entry(tag: str, url: str) -> None:
+    (record,), _ = parse(f"TY  - JOUR\nTI  - T\n{tag}\nER  - \n")
+    assert (record.id, record.arxiv_id, record.url) == ("2502.01229", "2502.01229", url)
 
 
 def test_a_ris_file_with_one_space_before_the_dash() -> None:

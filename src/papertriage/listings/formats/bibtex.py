@@ -175,7 +175,8 @@ def _arxiv_id(fields: dict[str, Any], url: str, doi: str) -> str | None:
         or arxiv_id_in_text(journal)
         or arxiv_id_in_text(_text(fields.get("howpublished")))
     )
-    if found is None and journal.lower() == "corr":  # DBLP: volume = {abs/2303.08867}
+    # DBLP writes `journal = {CoRR}, volume = {abs/2303.08867}`, Semantic Scholar `{ArXiv}`.
+    if found is None and journal.lower() in ("corr", "arxiv"):
         match = _ARXIV_EPRINT.match(_machine(fields.get("volume")).removeprefix("abs/"))
         found = match.group("id") if match else None
     return found

@@ -19,7 +19,9 @@ _ARXIV_LABEL = re.compile(rf"\barXiv:\s*{_ID}", re.IGNORECASE)
 
 
 def arxiv_id_in_url(url: str) -> str | None:
-    match = _ARXIV_URL.search(url)
+    """The id of an arXiv page's address, or of arXiv's DOI as an address
+    (`https://doi.org/10.48550/arXiv.2502.01229`, as Zotero and RIS exports write `url`)."""
+    match = _ARXIV_URL.search(url) or _ARXIV_DOI.match(url.strip())
     return match.group("id") if match else None
 
 
