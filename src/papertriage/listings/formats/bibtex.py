@@ -64,6 +64,8 @@ _MATH_SYMBOLS = {
     "Upsilon": "Υ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
     "pm": "±", "times": "×", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "approx": "≈",
     "sim": "∼", "infty": "∞", "cdot": "·", "to": "→",
+    "ast": "∗", "star": "⋆", "ell": "ℓ", "partial": "∂", "nabla": "∇", "neq": "≠", "ne": "≠",
+    "ll": "≪", "gg": "≫", "in": "∈", "rightarrow": "→", "quad": " ", "qquad": " ",
 }
 # fmt: on
 _MATH_SYMBOL = re.compile(
@@ -253,9 +255,9 @@ def decode_latex(value: str, decoder: Any) -> str:
 
 
 def _inline_math(latex: str) -> str:
-    """`$\\mu$` or `\\(\\mu\\)` -> `μ`: the symbols of _MATH_SYMBOLS (and `^\\circ`, °) as
-    characters, the rest as written, without the dollars."""
-    inside = latex[1:-1] if latex.startswith("$") else latex[2:-2]
+    """`$\\mu$`, `\\(\\mu\\)` or `$$\\mu$$` -> `μ`: the symbols of _MATH_SYMBOLS (and `^\\circ`, °)
+    as characters, the rest as written, without the dollars."""
+    inside = latex[1:-1] if latex.startswith("$") and not latex.startswith("$$") else latex[2:-2]
     return _MATH_SYMBOL.sub(lambda match: _MATH_SYMBOLS.get(match.group(1) or "", "°"), inside)
 
 
@@ -284,8 +286,13 @@ def _latex_decoder() -> Any:
 
     class Decoder(LatexNodes2Text):  # type: ignore[misc]
         def math_node_to_text(self, node: Any) -> str:
-            if node.isNodeType(LatexMathNode) and node.displaytype == "inline":
-                return _inline_math(node.latex_verbatim())
+            # `$$...$$` too: in a title or an abstract it is never an equation set apart
+            # (Mendeley writes a title's `$\\phi$` so), and reading it as one adds spaces.
+            verbatim = node.latex_verbatim() if node.isNodeType(LatexMathNode) else ""
+            if node.isNodeType(LatexMathNode) and (
+                node.displaytype == "inline" or verbatim.startswith("$$")
+            ):
+                return _inline_math(verbatim)
             return super().math_node_to_text(node)  # type: ignore[no-any-return]
 
     return Decoder(latex_context=context, keep_braced_groups=False, math_mode="verbatim")
