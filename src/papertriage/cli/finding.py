@@ -181,6 +181,16 @@ def filter_command(
             help="Only papers whose title or abstract matches this regex (case-insensitive).",
         ),
     ] = None,
+    author: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--author",
+            "-a",
+            show_default=False,
+            help="Only papers by this author: 'Jonsson', 'H. Jónsson' (case, accents and "
+            "initials aside; repeatable: any of them).",
+        ),
+    ] = None,
     topics: TopicsOpt = None,
     input_format: FromOpt = InputFormat.auto,
     fmt: FormatOpt = OutputFormat.auto,
@@ -192,7 +202,7 @@ def filter_command(
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Keep papers by tag, reading state or regular expression.
+    """Keep papers by tag, reading state, author or regular expression.
 
     Exit status 0 when something is left, 1 when nothing is.
 
@@ -209,13 +219,19 @@ def filter_command(
         pattern = re.compile(match, re.IGNORECASE) if match else None
     except re.error as error:
         raise UsageError(f"--match: invalid regex {match!r}: {error}") from None
+    from papertriage.search.authors import by_any_of
+
+    wanted = by_any_of(author or ())
+    if author and not wanted.wanted:
+        raise UsageError("--author: give a name with letters in it", hint="e.g. --author Hinton")
     records, total = selected_records(
         files, input_format, env, messages, taxonomy, db, tag, not_tag, status, starred
     )
     kept = [
         r
         for r in records
-        if pattern is None or pattern.search(r.title) or pattern.search(r.abstract)
+        if (pattern is None or pattern.search(r.title) or pattern.search(r.abstract))
+        and (not author or wanted(r))
     ]
     messages.info(f"{len(kept)} of {total} papers kept")
     emit_records(kept, resolved, output, force, env)

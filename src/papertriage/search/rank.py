@@ -127,8 +127,11 @@ def load_profile(path: str, topic_ids: Sequence[str]) -> Profile:
 
 
 def _author_key(name: str) -> str:
-    """A name as the watch list compares it: case, accents' case and spacing do not count."""
-    return " ".join(name.casefold().split())
+    """A name as the watch list compares it: case, accents, hyphens and spacing do not count
+    ("Hannes Jonsson" watches Hannes Jónsson)."""
+    from papertriage.search.authors import name_words
+
+    return " ".join(name_words(name))
 
 
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:

@@ -1,0 +1,66 @@
+"""Authors as a reader names them: "Jónsson", "jonsson", "H. Jonsson" and "Hannes Jónsson" all
+name Hannes Jónsson. Case, accents, hyphens and dots do not count, and an initial stands for any
+name it begins, on either side (a listing may write "H. Jónsson" as well).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from papertriage.models import Record
+
+# Letters no Unicode decomposition takes apart, as a reader types them without the accent key.
+_PLAIN_LETTERS = str.maketrans(
+    {"ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d", "ı": "i"}
+)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """A name's words, folded: 'Raphaël Bonnet-Guerrini' is ('raphael', 'bonnet', 'guerrini')."""
+    folded = unicodedata.normalize("NFKD", name.casefold().translate(_PLAIN_LETTERS))
+    return tuple(_WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
+
+
+def names_match(wanted: Sequence[str], author: Sequence[str]) -> bool:
+    """Whether each of the `wanted` words (name_words') is a word of the `author`'s, each a
+    different one, in any order ("Jonsson, Hannes" too). A one-letter word on either side
+    matches a word it begins, once some whole word has matched: "H. Jonsson" is Hannes
+    Jónsson, but "Jonsson" is not J. Smith."""
+    left, initials = list(author), []
+    for word in wanted:
+        if word in left and len(word) > 1:
+            left.remove(word)
+        else:
+            initials.append(word)
+    if len(initials) == len(wanted):  # no whole word in common
+        return False
+    for word in initials:
+        at = next((i for i, other in enumerate(left) if _initial_of(word, other)), None)
+        if at is None:
+            return False
+        del left[at]
+    return True
+
+
+def _initial_of(word: str, other: str) -> bool:
+    return (len(word) == 1 or len(other) == 1) and word[0] == other[0]
+
+
+def by_any_of(names: Iterable[str]) -> AuthorFilter:
+    """A test of records: written by someone any of `names` names."""
+    return AuthorFilter([words for name in names if (words := name_words(name))])
+
+
+class AuthorFilter:
+    def __init__(self, wanted: list[tuple[str, ...]]) -> None:
+        self.wanted = wanted
+
+    def __call__(self, record: Record) -> bool:
+        return any(
+            names_match(words, name_words(author))
+            for author in record.authors
+            for words in self.wanted
+        )
