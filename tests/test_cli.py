@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from papertriage.library.store import Library
 from tests.helpers import EXAMPLE, GOLDEN, run
 
 ROOT = Path(__file__).parents[1]
@@ -202,6 +203,37 @@ def test_a_closed_pipe_is_not_an_error() -> None:
         ["bash", "-c", command], capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert (result.stdout, result.stderr) == ("0\n", "")
+
+
+@pytest.mark.slow
+def test_a_stream_closed_at_start_is_an_error_only_where_it_is_needed(tmp_path: Path) -> None:
+    """Started with stdout closed (`>&-`), a command with data for it fails with one line and
+    status 3, and one without (`add -q`) does its work; with stdin closed, `-` reads as empty."""
+
+    def closed(fd: int, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PAPERTRIAGE_DB": str(tmp_path / "lib.sqlite3")}
+        streams = {"stdout": None} if fd == 1 else {"stdin": None} if fd == 0 else {}
+        return subprocess.run(
+            [sys.executable, "-m", "papertriage", *args],
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            check=False,
+            preexec_fn=lambda: os.close(fd),
+            **streams,  # type: ignore[call-overload]
+        )
+
+    result = closed(1, "parse", "-q", str(EXAMPLE))
+    assert (result.returncode, result.stderr) == (
+        3,
+        "Error: stdout: cannot write: stdout is closed\n",
+    )
+    assert closed(1, "add", "-q", str(EXAMPLE)).returncode == 0
+    assert Library(tmp_path / "lib.sqlite3").count() == 259
+    result = closed(0, "parse", "-q", "-")
+    assert result.returncode == 2 and result.stderr.startswith("Error: <stdin>: the file is empty")
+    assert closed(2, "parse", "-q", str(EXAMPLE), "-o", str(tmp_path / "x.jsonl")).returncode == 0
 
 
 @pytest.mark.slow

@@ -8,7 +8,9 @@ The cli package is the only writer to stdout. Data goes to stdout, messages to s
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
+import io
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -285,6 +287,30 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
+def _stand_in_for_closed_streams() -> None:
+    """Python gives None for a standard stream closed when the process started (`>&-`, `<&-`,
+    `2>&-`). stdin then reads as empty and stderr writes nowhere; stdout is a stream whose
+    writes fail, so that a command with nothing to print (`add -q`) still works and one with
+    data ends with the usual `Error:` line and exit status 3."""
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+
+
+class _ClosedStdout(io.TextIOBase):
+    """stdout when the process started without one: every write fails as writing to a closed
+    file descriptor does."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+
 class _StdoutError(OutputError):
     """Writing to stdout failed (a closed pipe is not this, see _quiet_broken_pipe)."""
 
@@ -507,6 +533,7 @@ def main() -> None:
     """The entry point. `--help` and `--version` write outside every command's `_run`: their
     output is flushed here, through the same stdout guard as every command, so that a failed
     write there is the same one `Error:` line (and any other OSError stays a bug, not masked)."""
+    _stand_in_for_closed_streams()
     with _guarded_stdout():
         try:
             try:
