@@ -65,6 +65,38 @@ def test_unknown_text_is_an_input_error(text: str) -> None:
         parse_text(text, source="x.txt")
 
 
+NOTES = f"""# My project
+
+Some notes on the project.
+Install it
+{ABSTRACT}
+
+## Usage
+
+    papertriage parse listing.txt
+    papertriage search "mixture of experts" listing.txt
+
+Options are listed by --help, and the exit codes are those of grep.
+- one item
+- another item
+"""
+CSV = "id,title,authors,abstract\n" + "".join(
+    f"{n},Paper {n},Ada Lovelace; Charles Babbage,{ABSTRACT}\n" for n in range(20)
+)
+SERVICES = "# Network services, Internet style\n#\n" + "".join(
+    f"service{n}\t{n}/tcp\t\t# a port for the {n}th service, used by nobody we know of.\n"
+    for n in range(30)
+)
+
+
+@pytest.mark.parametrize("text", [NOTES, CSV, SERVICES], ids=["notes", "csv", "services"])
+def test_a_text_with_one_title_and_abstract_among_much_else_is_no_listing(text: str) -> None:
+    """One short line before a sentence is not a listing: papers are most of a listing."""
+    with pytest.raises(InputError, match="not a listing papertriage knows"):
+        parse_text(text, source="x.txt")
+    assert detect_format(f"A Title of a Paper\n{ABSTRACT}".splitlines()) == "hf"
+
+
 def test_empty_input_is_an_input_error() -> None:
     with pytest.raises(InputError, match=r"x\.txt: the input is empty"):
         parse_text("\n  \n", source="x.txt")

@@ -9,13 +9,13 @@ import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
 from importlib import import_module
-from itertools import chain, islice, pairwise, repeat
+from itertools import chain, islice, repeat
 from typing import Any
 
 from papertriage.errors import InputError, UsageError
 from papertriage.listings.formats import refmarks
 from papertriage.listings.formats.common import LineBlock, Lines, ParseReport
-from papertriage.listings.formats.hf import is_sentence, looks_like_title, parse_hf
+from papertriage.listings.formats.hf import is_sentence, looks_like_title, noise_kind, parse_hf
 from papertriage.models import Record
 
 __all__ = [
@@ -95,16 +95,25 @@ def _undetected_hint(head: list[str]) -> str:
 
 
 def _looks_like_hf(head: list[str]) -> bool:
-    """A short line directly followed by a long prose line: a title and its abstract."""
-    content = [line.strip() for line in head if line.strip()]
-    return any(
-        looks_like_title(title)
-        and not title.endswith(".")
-        and len(title) >= 8
-        and is_sentence(abstract)
-        and len(abstract) >= 60
-        for title, abstract in pairwise(content)
-    )
+    """Short lines each directly followed by a long prose line, titles and their abstracts,
+    making at least half of what is not page chrome. One such pair is not enough: a README, a
+    CSV file or a system file has a short line before a sentence somewhere too, and reading
+    it as papers would fill a library with its lines."""
+    content = [text for line in head if (text := line.strip()) and noise_kind(text) is None]
+    paired, at = 0, 0
+    while at < len(content) - 1:
+        title, abstract = content[at], content[at + 1]
+        if (
+            looks_like_title(title)
+            and not title.endswith(".")
+            and len(title) >= 8
+            and is_sentence(abstract)
+            and len(abstract) >= 60
+        ):
+            paired, at = paired + 2, at + 2
+        else:
+            at += 1
+    return paired >= 2 and 2 * paired >= len(content)
 
 
 def iter_lines(text: str) -> Iterator[str]:
