@@ -101,3 +101,97 @@ def test_merging_a_days_listing_does_not_import_rapidfuzz() -> None:
         "merge_duplicates(example_records())\n"
     )
     assert imported_by(program, ("rapidfuzz",)) == []
+
+
+def test_titles_a_letter_or_a_number_apart_are_different_papers() -> None:
+    # As a reference manager exports standards and their parts: alike, but not one paper.
+    specs = [rec(f"Specification of the XPB-{part} Benchmark Suite") for part in "CEH"]
+    assert merge_duplicates(specs).merged == 0
+    parts = [rec(f"Graph Neural Networks for Molecules: Part {n}") for n in ("I", "II")]
+    assert merge_duplicates(parts).merged == 0  # without arXiv ids to tell them apart
+    years = [rec(f"Annual Review of Sparse Training Methods {year}") for year in (2019, 2020)]
+    assert merge_duplicates(years).merged == 0
+    for a, b in (("CNNs", "RNNs"), ("BERT", "BART")):  # a letter of an acronym is another name
+        pair = [rec(f"Fine-Tuning {name} for Abstractive Summaries of Papers") for name in (a, b)]
+        assert merge_duplicates(pair).merged == 0
+
+
+def test_a_title_with_one_more_word_is_another_paper() -> None:
+    paper = rec(
+        "Lake Effect Snowfall and Regional Growth in Utah: a structural equation approach",
+        date="2011-05-01",
+    )
+    reply = rec(
+        "Lake Effect Snowfall and Regional Growth in Utah: a structural equation approach: Reply",
+        date="2014-02-01",
+    )
+    assert merge_duplicates([paper, reply]).merged == 0
+    search_tree = rec(
+        "Balanced Digital Search Trees for Longest Prefix Matching in High Speed Internet Routers"
+    )
+    trees = rec("Balanced Digital Trees for Longest Prefix Matching in High Speed Internet Routers")
+    assert merge_duplicates([search_tree, trees]).merged == 0
+
+
+def test_one_title_by_authors_without_a_surname_in_common_is_two_papers() -> None:
+    first = rec("Sports Analytics Methods for Match Outcome Prediction", authors=["J. Papadakis"])
+    first = first.with_changes(authors=("Ioannis Papadakis", "Eleni Markou"))
+    second = rec("Sports analytics methods for match-outcome prediction", authors=["Nora Veli"])
+    result = merge_duplicates([first, second])
+    assert result.merged == 0
+    assert [r.authors for r in result.records] == [
+        ("Ioannis Papadakis", "Eleni Markou"),
+        ("Nora Veli",),
+    ]
+    # Nor can a record without authors join the two through itself, in either order.
+    bare = rec("Sports Analytics Methods for Match Outcome Prediction")
+    assert merge_duplicates([bare, first, second]).merged == 1
+    assert merge_duplicates([first, bare, second]).merged == 1
+    # A third copy of the second paper still finds it, past the first.
+    again = rec("Sports Analytics Methods for Match Outcome Prediction", authors=["N. Veli"])
+    assert [len(r.authors) for r in merge_duplicates([first, second, again]).records] == [2, 1]
+
+
+def test_surnames_are_compared_without_case_accents_or_first_names() -> None:
+    a = rec("Routing Tokens to Experts", authors=["Zoë Müller", "Kai Oshiro"])
+    b = rec("Routing tokens to experts", authors=["Z. MULLER"])
+    c = rec("Routing Tokens to Experts", authors=["Oshiro, Kai"])
+    assert merge_duplicates([a, b, c]).merged == 2
+
+
+def test_an_arxiv_id_decides_before_the_authors() -> None:
+    a = rec("Expert Routing", arxiv_id="2402.00001", authors=["Ada Lovelace"])
+    b = rec("Expert Routing", arxiv_id="2402.00001v2", authors=["Lovelace, A.", "Alan Turing"])
+    c = rec("Expert Routing", arxiv_id="2402.00001", authors=["Someone Else"])  # a bad export
+    assert merge_duplicates([a, b, c]).merged == 2
+    d = rec("Expert Routing", arxiv_id="2402.00002", authors=["Ada Lovelace"])
+    e = rec("Expert Routing")  # no id: it may join one of them, never both
+    assert merge_duplicates([a, e, d]).merged == 1
+    assert merge_duplicates([a, d, e]).merged == 1
+
+
+def test_spelling_variants_of_one_title_still_merge() -> None:
+    base = "Adaptive Sparse Attention for Efficient Long Context Transformers"
+    variants = [
+        "Adaptive Sparse Attention for Efficent Long Context Transformers",  # a typo
+        "Adaptive Sparse Atention for Efficient Long Context Transformers",  # a dropped letter
+        "Adaptive Sparse Attention for Efficient Long Context Transformer",  # a plural
+        "Adaptive Sparse Attention for Efficient Long-Context Transformers",  # a hyphen
+        "Adaptive Sparse Attention for Efficient Longcontext Transformers",  # joined up
+        "Adaptive sparse attention: for efficient long context transformers.",  # punctuation
+        "Adaptive Sparse Attention for Efficient Long Context Transformers - Optimisation"[:-15],
+    ]
+    for variant in variants:
+        assert merge_duplicates([rec(base), rec(variant)]).merged == 1, variant
+    strategy = "Learning Rate Strategies for Training Very Large Mixture of Experts Models"
+    assert merge_duplicates([rec(strategy), rec(strategy.replace("ies", "y"))]).merged == 1
+
+
+def test_overlapping_or_missing_authors_still_merge() -> None:
+    title = "Adaptive Sparse Attention for Efficient Long Context Transformers"
+    a = rec(title, authors=["Ada Lovelace", "Alan Turing"])
+    b = rec(title.lower() + "!", authors=["Alan Turing", "Grace Hopper"])
+    c = rec(title.replace("Efficient", "Efficent"))  # no authors
+    result = merge_duplicates([a, b, c])
+    assert result.merged == 2
+    assert result.records[0].authors == ("Ada Lovelace", "Alan Turing")
