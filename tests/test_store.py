@@ -85,6 +85,21 @@ def test_state_notes_and_prefixes(tmp_path: Path) -> None:
         library.resolve("zzzz")
 
 
+def test_an_arxiv_id_is_found_as_it_is_copied(tmp_path: Path) -> None:
+    """With a version, an `arXiv:` or as its page's address; also for a paper stored under a
+    title hash before a later listing gave its arXiv id."""
+    library = Library(tmp_path / "lib.sqlite3")
+    library.add([Record.create("Engines", "A.", arxiv_id="2303.10001")])
+    library.add([Record.create("Notes on Engines", "B.")])
+    library.add([Record.create("Notes on Engines", "B.", arxiv_id="2010.11929")])
+    hashed = next(r.id for r in library.records() if r.title == "Notes on Engines")
+    for copied in ("2303.10001v2", "arXiv:2303.10001", "https://arxiv.org/pdf/2303.10001v1.pdf"):
+        assert library.resolve(copied) == "2303.10001"
+    assert library.resolve("2010.11929v3") == hashed
+    with pytest.raises(Exception, match="no paper with id '2303.99999v1'"):
+        library.resolve("2303.99999v1")
+
+
 def test_a_foreign_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("my precious notes\n")

@@ -39,7 +39,7 @@ from papertriage.library.sql import (
 )
 from papertriage.library.sql import now as current_time
 from papertriage.listings.merge import MergeIndex
-from papertriage.models import Record
+from papertriage.models import Record, split_arxiv_id
 
 __all__ = [  # what the rest of papertriage imports from here
     "MIGRATIONS",
@@ -214,10 +214,14 @@ class Library:
         return reading.states(self.connect()) if self.exists() else {}
 
     def resolve(self, wanted: str) -> str:
-        """The id of the paper whose id (or arXiv id) is `wanted`, or starts with it."""
+        """The id of the paper whose id (or arXiv id) is `wanted`, or starts with it. An arXiv id
+        may come with its version, an `arXiv:` or as its page's address, as it is copied."""
         db = self.connect()
+        found = split_arxiv_id(wanted)
+        bare = found[0] if found else wanted
         row = db.execute(
-            "SELECT id FROM papers WHERE id = ? OR arxiv_id = ?", (wanted, wanted)
+            "SELECT id FROM papers WHERE id IN (?, ?) OR arxiv_id IN (?, ?)",
+            (wanted, bare, wanted, bare),
         ).fetchone()
         if row:
             return str(row[0])
