@@ -21,7 +21,10 @@ title = st.lists(word, min_size=2, max_size=14).map(lambda ws: " ".join(w.capita
 sentence = st.lists(word, min_size=6, max_size=25).map(lambda ws: " ".join(ws).capitalize() + ".")
 abstract = st.lists(sentence, min_size=3, max_size=8).map(" ".join)
 arxiv_id = st.builds(lambda a, b: f"{a:04d}.{b:05d}", st.integers(1, 2999), st.integers(0, 99999))
-name = st.builds(lambda a, b: f"{a} {b}", word, word)
+# A name is never a separator of author lists: "A, and B" is two names, as is "A, et al.".
+name = st.builds(lambda a, b: f"{a} {b}", word, word).filter(
+    lambda n: not n.startswith("and ") and n.casefold() != "et al"
+)
 
 
 @SETTINGS
