@@ -97,3 +97,22 @@ def test_export_command_from_files_and_from_the_library(tmp_path: Path, monkeypa
     assert code == 1  # nothing to read yet: like grep
     code, out, _ = run("export", "--search", "message passing", "--format", "jsonl", "-q")
     assert [json.loads(line)["tags"] for line in out.splitlines()] == [["gnn"]]
+
+
+def test_export_without_format_writes_what_the_file_name_says(tmp_path: Path) -> None:
+    starts = {
+        "list.json": "[\n",
+        "list.jsonl": '{"schema_version": 1,',
+        "list.csv": "id,title,",
+        "list.bib": "@misc{",
+        "list.md": "# Reading list\n",
+        "list.markdown": "# Reading list\n",
+        "list.txt": "# Reading list\n",
+    }
+    for name, start in starts.items():
+        assert run("export", HF, "-o", str(tmp_path / name), "-q")[:2] == (0, ""), name
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
+    # An explicit --format wins over the name, and stdout stays Markdown.
+    assert run("export", HF, "-f", "md", "-o", str(tmp_path / "md.json"), "-q")[0] == 0
+    assert (tmp_path / "md.json").read_text(encoding="utf-8").startswith("# Reading list\n")
+    assert run("export", HF, "-q")[1].startswith("# Reading list\n")

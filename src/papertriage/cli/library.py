@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -306,6 +307,7 @@ def retag(
 
 
 class ExportFormat(StrEnum):
+    auto = "auto"
     md = "md"
     json = "json"
     jsonl = "jsonl"
@@ -322,9 +324,15 @@ class GroupBy(StrEnum):
 @command()
 def export(
     files: FilesArg = None,
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = (
-        ExportFormat.md
-    ),
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="What to write; auto follows -o's name (.json, .jsonl, .csv, .bib; "
+            "else md), md on stdout.",
+        ),
+    ] = ExportFormat.auto,
     group_by: Annotated[
         GroupBy, typer.Option("--group-by", help="Sections of a Markdown reading list.")
     ] = GroupBy.tag,
@@ -351,11 +359,13 @@ def export(
 ) -> None:
     """Write a reading list, a bibliography or data.
 
-    A Markdown reading list grouped by topic, BibTeX, CSV, JSON or JSON Lines.
+    A Markdown reading list grouped by topic, BibTeX, CSV, JSON or JSON Lines. Without
+    --format, the format follows -o's name (.json, .jsonl, .csv, .bib; anything else, and
+    stdout, is Markdown).
 
     Reads the library when no file is given; filters as `search` and `filter` do.
 
-    Example: papertriage export --format md --group-by tag -o reading-list.md
+    Example: papertriage export --starred -o starred.bib
     """
     from datetime import date
 
@@ -364,6 +374,7 @@ def export(
     env = Env.detect(quiet=quiet)
     messages = Messages(env)
     check_output_early(output, force)
+    fmt = _export_format(fmt, output)
     taxonomy = load_topics(topics, env)
     check_tags(taxonomy, [*(tag or ()), *(not_tag or ())])
     statuses = [s.value for s in status or ()]
@@ -388,6 +399,23 @@ def export(
     messages.info(f"{len(items)} papers exported")  # only once they are
     if not items:
         raise typer.Exit(int(ExitCode.NO_RESULTS))
+
+
+# What the name of an export's file says it holds; any other name is a reading list.
+_EXPORT_SUFFIXES = {
+    ".json": ExportFormat.json,
+    ".jsonl": ExportFormat.jsonl,
+    ".csv": ExportFormat.csv,
+    ".bib": ExportFormat.bibtex,
+}
+
+
+def _export_format(fmt: ExportFormat, output: str | None) -> ExportFormat:
+    """The format given, else the one -o's suffix names, else Markdown (also on stdout)."""
+    if fmt is not ExportFormat.auto:
+        return fmt
+    suffix = os.path.splitext(output or "")[1].lower()
+    return _EXPORT_SUFFIXES.get(suffix, ExportFormat.md)
 
 
 def _searched(
