@@ -67,6 +67,40 @@ def test_markdown_is_commonmark_that_shows_titles_as_written() -> None:
     assert "We route. Then we &lt;b&gt;win&lt;/b&gt;." in html
 
 
+TEX_ABSTRACTS = [
+    "TeX quotes ``like this'' and ``again'' stay quotes.",
+    r"The step $\eta_t^*$ is optimal; with $\eta_t^*$ known, |x|_{a} and |y|_{b} are bounded.",
+    r"R\'enyi divergences, Schr\"odinger bridges & <b>tags</b>, a [link](http://x) and `code`.",
+    "1. A start that is a list, ~struck~ and trailing \\",
+    "A note from JSON\n\n# with a heading inside",
+]
+
+
+def details_text(markdown: str) -> list[str]:
+    """The text a CommonMark renderer shows in each <details> block, one string per block."""
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    texts, inside = [], False
+    for token in tokens:
+        if token.type == "html_block":
+            inside = "<details>" in token.content and "</details>" not in token.content
+            if inside:
+                texts.append("")
+        elif inside and token.type == "inline" and token.children is not None:
+            assert {child.type for child in token.children} <= {"text", "softbreak"}, token
+            texts[-1] += "".join(
+                " " if child.type == "softbreak" else child.content for child in token.children
+            )
+    return texts
+
+
+def test_markdown_shows_abstracts_as_written_tex_included() -> None:
+    listed = [Item(Record(id=f"p{i}", title="T", abstract=a)) for i, a in enumerate(TEX_ABSTRACTS)]
+    text = "".join(markdown_reading_list(listed, group_by="none"))
+    assert details_text(text) == [" ".join(a.split()) for a in TEX_ABSTRACTS]
+    html = MarkdownIt("commonmark").render(text)
+    assert "<code>" not in html and "<em>" not in html and "<h1>" not in html.split("</h1>", 1)[1]
+
+
 def test_bibtex_is_accepted_by_a_parser() -> None:
     text = "".join(bibtex_entries(items()))
     library = bibtexparser.parse_string(text)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from html import escape as html_escape
 from typing import Any
 
 from papertriage.models import Record
@@ -85,9 +84,14 @@ def _markdown_item(item: Item) -> Iterator[str]:
     for note in item.notes:
         yield f"  *Note:* {markdown_escape(note)}\n"
     if record.abstract:
-        # Raw HTML block: the abstract is HTML-escaped, so no markup inside it can leak out.
+        # The blank line after <summary> ends the HTML block, so CommonMark reads the abstract
+        # as a Markdown paragraph: it is escaped as Markdown, like the title and the first
+        # sentence. HTML escaping alone let TeX's ``quotes'' become code spans, $x_t^*$ ... $y^*$
+        # and |x|_{a} emphasis, and showed R\'enyi as R\&#x27;enyi. Keeping it raw HTML instead
+        # (no blank line in the block, HTML escaping only) holds in CommonMark but not in pandoc's
+        # Markdown and other renderers that read Markdown inside HTML blocks.
         yield "\n  <details><summary>Abstract</summary>\n\n"
-        yield f"  {html_escape(record.abstract)}\n\n  </details>\n"
+        yield f"  {markdown_escape(record.abstract)}\n\n  </details>\n"
     yield "\n"
 
 

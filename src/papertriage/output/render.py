@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from papertriage.models import Record
+from papertriage.models import Record, normalize_space
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -124,9 +124,10 @@ _MARKDOWN_LINE_START = re.compile(r"^(\d+)([.)])|^([#+\->=])")
 
 
 def markdown_escape(text: str) -> str:
-    """Text that CommonMark shows literally: inline markup and HTML escaped, and a start that
-    would begin a heading or a list; other punctuation left readable."""
-    escaped = _MARKDOWN_INLINE.sub(r"\\\1", text)
+    """Text that CommonMark shows literally, on one line: inline markup and HTML escaped, and a
+    start that would begin a heading or a list; other punctuation left readable. White space is
+    collapsed (a note, or a record read back from JSON, may hold a line break: a new block)."""
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", normalize_space(text))
     return _MARKDOWN_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped)
 
 
