@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,25 @@ def test_a_large_listing_keeps_its_index_in_the_cache(tmp_path: Path, monkeypatc
     second = run("search", "mixture of experts", str(listing), "--json", "-q")
     assert second == first
     assert index_file.stat().st_mtime_ns == built  # loaded, not built again
+
+
+def test_csv_of_ranked_papers_has_the_columns_of_records_then_rank_score_matched() -> None:
+    atom = str(GOLDEN / "arxiv-atom.xml")
+    code, out, _ = run("search", "expert parallelism", atom, "-f", "csv", "-q", "--explain")
+    assert code == 0
+    header, row = out.splitlines()
+    assert header == (
+        "id,title,authors,arxiv_id,url,categories,date,source,position,tags,abstract,"
+        "rank,score,matched,score_parts"
+    )
+    assert row.startswith(
+        "2402.00001,Expert Parallelism at Scale,Lise Meitner; Chien-Shiung Wu,2402.00001,"
+        "https://arxiv.org/abs/2402.00001,cs.DC cs.LG,2024-02-01,"
+    )
+    assert re.search(r",1,[0-9.]+,expert parallelism,text=[0-9.]+ phrase=[0-9.]+", row), row
+    for command in (
+        ["rank", str(EXAMPLE), "--like", "3ffe60e3"],
+        ["similar", "3ffe60e3", str(EXAMPLE)],
+    ):
+        code, out, _ = run(*command, "-n", "1", "-f", "csv", "-q")
+        assert out.splitlines()[0].endswith(",tags,abstract,rank,score,matched"), command

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -150,3 +152,22 @@ def test_export_without_format_writes_what_the_file_name_says(tmp_path: Path) ->
     assert run("export", HF, "-f", "md", "-o", str(tmp_path / "md.json"), "-q")[0] == 0
     assert (tmp_path / "md.json").read_text(encoding="utf-8").startswith("# Reading list\n")
     assert run("export", HF, "-q")[1].startswith("# Reading list\n")
+
+
+def test_export_csv_is_the_records_csv_plus_the_reading_state(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PAPERTRIAGE_DB", str(tmp_path / "lib.sqlite3"))
+    run("add", HF, "-q")
+    paper = json.loads(run("export", "-f", "jsonl", "-q")[1].splitlines()[0])["id"]
+    run("mark", paper, "--status", "read", "--star", "-q")
+    run("note", paper, "see §3; then §4", "-q")
+    run("note", paper, "compare", "-q")
+    code, out, _ = run("export", "-f", "csv", "-q")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 4
+    assert out.splitlines()[0] == (
+        "id,title,authors,arxiv_id,url,categories,date,source,position,tags,abstract,"
+        "status,starred,notes"
+    )
+    state = {row["id"]: (row["status"], row["starred"], row["notes"]) for row in rows}
+    assert state.pop(paper) == ("read", "true", "see §3; then §4\ncompare")
+    assert set(state.values()) == {("", "false", "")}

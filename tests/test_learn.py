@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -133,6 +135,15 @@ def test_rank_learned_on_the_library_and_on_a_listing(tmp_path: Path) -> None:
     assert graph not in {row["id"] for row in rows}  # what you liked is not ranked again
     assert set(rows[0]["reasons"]) == {"for", "against"}
     assert rows[0]["matched"] and rows[0]["score_parts"].keys() == {"similarity"}
+    code, out, _ = run("rank", "--learned", "--db", db, "-q", "-f", "csv", "--explain", "-n", "1")
+    [row] = list(csv.DictReader(io.StringIO(out)))
+    assert list(row)[-5:] == ["rank", "score", "matched", "score_parts", "reasons"]
+    assert row["id"] == rows[0]["id"] and row["matched"] == " ".join(rows[0]["matched"])
+    assert row["score_parts"] == f"similarity={rows[0]['score_parts']['similarity']}"
+    placed = [*rows[0]["reasons"]["for"], *rows[0]["reasons"]["against"]]
+    assert row["reasons"] == " ".join(f"{w['word']}={w['weight']}" for w in placed)
+    code, out, _ = run("rank", "--learned", "--db", db, "-q", "-f", "csv", "-n", "1")
+    assert code == 0 and out.splitlines()[0].endswith(",abstract,rank,score,matched")
     skipped = [i for i in ids.values() if i != graph][:1]
     assert run("mark", "--db", db, "-q", *skipped, "--status", "skip")[0] == 0
     code, out, err = run("rank", "--learned", HF, "--db", db, "-q", "--format", "jsonl")

@@ -155,6 +155,14 @@ def _show_hits(
         from papertriage.output import render
 
         write_or_save(render.markdown_lines([h.record for h in hits], hits), output, force)
+    elif resolved == "csv":  # the columns of records, as parse writes them, and the ranks
+        from papertriage.output.render import hit_csv_lines
+
+        placed = None
+        if explain and reasons is not None:
+            placed = {hit.record.id: reasons[hit.record.id].to_dict() for hit in hits}
+        chunks = hit_csv_lines(hits, explain=explain, reasons=placed)
+        write_or_save(chunks, output, force)
     else:
         from papertriage.output.render import hit_dicts
 

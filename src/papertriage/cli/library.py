@@ -446,9 +446,7 @@ def _export_chunks(items: list[Item], fmt: ExportFormat) -> Iterable[str]:
     if fmt is ExportFormat.bibtex:
         return exporting.bibtex_entries(items)
     if fmt is ExportFormat.csv:
-        from papertriage.output.render import csv_lines
-
-        return csv_lines([item.record for item in items])
+        return exporting.item_csv_lines(items)
     from papertriage.output.render import object_chunks
 
     return object_chunks([item.to_dict() for item in items], fmt.value)

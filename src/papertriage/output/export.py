@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from papertriage.models import Record
-from papertriage.output.render import first_sentence, markdown_escape
+from papertriage.output.render import (
+    CSV_COLUMNS,
+    csv_rows,
+    first_sentence,
+    markdown_escape,
+    record_cells,
+)
 
 UNTAGGED = "untagged"
 NO_STATUS = "no status"
@@ -32,6 +38,21 @@ class Item:
         data = self.record.to_dict()
         data.update(status=self.status, starred=self.starred, notes=list(self.notes))
         return data
+
+
+# The columns of records, then the reading state: starred is true or false, notes one a line.
+ITEM_CSV_COLUMNS = (*CSV_COLUMNS, "status", "starred", "notes")
+
+
+def item_csv_lines(items: Iterable[Item]) -> Iterator[str]:
+    """CSV of records as `parse` writes it, plus each paper's status, star and notes."""
+    return csv_rows(
+        ITEM_CSV_COLUMNS,
+        (
+            [*record_cells(i.record), i.status or "", str(i.starred).lower(), "\n".join(i.notes)]
+            for i in items
+        ),
+    )
 
 
 def groups(items: Sequence[Item], group_by: str) -> list[tuple[str, list[Item]]]:

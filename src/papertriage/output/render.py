@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from papertriage.models import Record, normalize_space
@@ -49,6 +49,11 @@ def json_chunks(records: Iterable[Record]) -> Iterator[str]:
 
 def csv_lines(records: Iterable[Record]) -> Iterator[str]:
     """CSV with a header row; list fields are joined with '; ' (authors) or ' ' (ids)."""
+    return csv_rows(CSV_COLUMNS, (record_cells(record) for record in records))
+
+
+def csv_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """A header row and then each row as CSV, streamed a row at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 
@@ -58,14 +63,15 @@ def csv_lines(records: Iterable[Record]) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(columns)
     yield flush()
-    for record in records:
-        writer.writerow(_csv_row(record))
+    for row in rows:
+        writer.writerow(row)
         yield flush()
 
 
-def _csv_row(record: Record) -> list[Any]:
+def record_cells(record: Record) -> list[Any]:
+    """A record's cells under CSV_COLUMNS."""
     return [
         record.id,
         record.title,
@@ -79,6 +85,34 @@ def _csv_row(record: Record) -> list[Any]:
         " ".join(record.tags),
         record.abstract,
     ]
+
+
+def hit_csv_lines(
+    hits: Sequence[Any],
+    *,
+    explain: bool = False,
+    reasons: Mapping[str, Mapping[str, Sequence[Mapping[str, Any]]]] | None = None,
+) -> Iterator[str]:
+    """Search results as CSV: the columns of records, then rank, score and matched (the terms,
+    by spaces); with `explain`, score_parts (`part=value` by spaces) and, when a learned ranking
+    gives them (`reasons`: paper id -> Reasons.to_dict()), the words that placed it
+    (`word=weight`, those for it first)."""
+    columns = [*CSV_COLUMNS, "rank", "score", "matched"]
+    if explain:
+        columns += ["score_parts", "reasons"] if reasons is not None else ["score_parts"]
+
+    def rows() -> Iterator[list[Any]]:
+        for rank, hit in enumerate(hits, start=1):
+            row = [*record_cells(hit.record), rank, hit.score, " ".join(hit.matched)]
+            if explain:
+                row.append(" ".join(f"{part}={value}" for part, value in hit.parts.items()))
+            if explain and reasons is not None:
+                placed = reasons[hit.record.id]
+                words = [*placed["for"], *placed["against"]]
+                row.append(" ".join(f"{word['word']}={word['weight']}" for word in words))
+            yield row
+
+    return csv_rows(columns, rows())
 
 
 def hit_dicts(hits: Iterable[Any], *, explain: bool = False) -> list[dict[str, Any]]:
