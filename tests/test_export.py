@@ -12,6 +12,7 @@ from markdown_it import MarkdownIt
 
 from papertriage.models import Record
 from papertriage.output.export import Item, bibtex_entries, groups, markdown_reading_list
+from papertriage.output.render import jsonl_lines
 from tests.helpers import GOLDEN, run
 
 HF = str(GOLDEN / "hf-page.txt")
@@ -171,3 +172,41 @@ def test_export_csv_is_the_records_csv_plus_the_reading_state(tmp_path: Path, mo
     state = {row["id"]: (row["status"], row["starred"], row["notes"]) for row in rows}
     assert state.pop(paper) == ("read", "true", "see §3; then §4\ncompare")
     assert set(state.values()) == {("", "false", "")}
+
+
+ROUND_TRIP = [
+    Record.create(
+        r"$\mathcal{O}(n)$ Attention for Schrödinger Bridges: ``Fast'' -- and Exact",
+        r"We bound R\'enyi divergences by $\eta_t^*$ (here $\|x\|_{a} \le 1$ ~ 100% & #3) -- "
+        r"the {braced} part---and ``quoted'' text stay; a_b, x^2 and C:\path too.",
+        authors=[
+            "Søren Kierkegaard",
+            "Zoë Ångström-Lévy",
+            "Smith, Jr.",
+            "Jean-Pierre de la Fontaine",
+        ],
+        arxiv_id="2601.01234",
+        date="2026-01-17",
+        categories=["cs.LG"],
+    ),
+    Record.create(
+        "Mixture-of-Experts without arXiv",
+        "Plain words.",
+        authors=["East China University of Science and Technology", "Bo Li"],
+        date="2025-12-03",
+    ),
+    Record.create("No Abstract, No Date", ""),
+]
+
+
+def test_bibtex_export_parses_back_to_the_same_papers(tmp_path: Path) -> None:
+    listing = tmp_path / "papers.jsonl"
+    listing.write_text("".join(jsonl_lines(ROUND_TRIP)), encoding="utf-8")
+    assert run("export", str(listing), "-o", str(tmp_path / "papers.bib"), "-q")[0] == 0
+    code, out, err = run("parse", str(tmp_path / "papers.bib"), "-f", "jsonl")
+    assert code == 0 and "warning" not in err.lower(), err
+    fields = ("title", "abstract", "authors", "arxiv_id", "date")
+    back = [json.loads(line) for line in out.splitlines()]
+    assert [[row[f] for f in fields] for row in back] == [
+        [record.to_dict()[f] for f in fields] for record in ROUND_TRIP
+    ]

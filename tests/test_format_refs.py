@@ -109,6 +109,11 @@ def test_where_an_arxiv_id_is_found(fields: str, arxiv_id: str | None) -> None:
             r"in O(\log n) steps, x^2 and \mathcal{L}_θ",
         ),
         (r"costs \$5 or \$10, $\mu$", "costs $5 or $10, μ"),  # escaped dollars are no math
+        # Zotero's caret (and papertriage's export's) is the ASCII one, not the modifier letter ˆ.
+        (
+            r"\$p N\$ over N{\textasciicircum}\{2/3\}, x\textasciicircum{}2",
+            "$p N$ over N^{2/3}, x^2",
+        ),
         # Mendeley's `$$`, and symbols beyond the Greek letters.
         (r"The $$\phi$$ Accrual Detector, B$$\epsilon$$-trees", "The ϕ Accrual Detector, Bϵ-trees"),
         (r"K{$\ast$}, $\ell_1$, $\partial f$, $a \neq b$", "K∗, ℓ_1, ∂ f, a ≠ b"),

@@ -117,16 +117,37 @@ def _markdown_item(item: Item) -> Iterator[str]:
 
 
 _BIBTEX_SPECIAL = re.compile(r"[{}\\&%$#_^~]")
-_BIBTEX_REPLACEMENT = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}
+_BIBTEX_REPLACEMENT = {
+    "\\": r"\textbackslash{}",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+}
+# TeX's ligatures: `` and '' are curly quotes, -- and --- dashes. Braces between the characters
+# keep them as typed, so the reader gives back the text (an abstract's ``x'' stays ``x'').
+_BIBTEX_LIGATURE = re.compile(r"(?<=`)(?=`)|(?<=')(?=')|(?<=-)(?=-)")
+_AND = re.compile(r"\band\b", re.IGNORECASE)  # as BibTeX splits a list of names
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 def _bibtex_text(text: str) -> str:
-    """Text safe inside a BibTeX {...} value: braces and TeX specials escaped."""
-    return _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_REPLACEMENT.get(m[0], "\\" + m[0]), text)
+    """Text safe inside a BibTeX {...} value, read back by a LaTeX decoder as the same text:
+    braces and TeX specials escaped, ligatures broken."""
+    escaped = _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_REPLACEMENT.get(m[0], "\\" + m[0]), text)
+    return _BIBTEX_LIGATURE.sub("{}", escaped)
+
+
+def _bibtex_name(name: str) -> str:
+    """One author for BibTeX's `A and B` list; a name holding the word `and` or a comma (an
+    institution, 'Smith, Jr.') is braced, so that it stays one name in the order written."""
+    text = _bibtex_text(name)
+    return _braced(text) if "," in name or _AND.search(name) else text
 
 
 def bibtex_entries(items: Iterable[Item]) -> Iterator[str]:
-    """@misc entries, with the arXiv eprint fields when the id is known; keys are unique."""
+    """@misc entries, with the arXiv eprint fields when the id is known; keys are unique.
+
+    The date is biblatex's `date` (the day, which BibTeX has no field for) beside BibTeX's
+    `year` and `month`, so that both styles show it and a reader gets the whole day back."""
     seen: dict[str, int] = {}
     for item in items:
         record = item.record
@@ -138,18 +159,26 @@ def bibtex_entries(items: Iterable[Item]) -> Iterator[str]:
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             key = f"{key}-{seen[key]}"
-        fields = [("title", "{" + _bibtex_text(record.title) + "}")]
+        fields = [("title", "{{" + _bibtex_text(record.title) + "}}")]
         if record.authors:
-            fields.append(("author", " and ".join(_bibtex_text(a) for a in record.authors)))
+            fields.append(("author", _braced(" and ".join(map(_bibtex_name, record.authors)))))
+        if record.abstract:
+            fields.append(("abstract", _braced(_bibtex_text(record.abstract))))
         if record.date:
-            fields.append(("year", record.date[:4]))
+            year, month, _ = record.date.split("-")
+            fields += [("date", _braced(record.date)), ("year", _braced(year))]
+            fields.append(("month", _MONTHS[int(month) - 1]))  # BibTeX's macro, unbraced
         if record.arxiv_id:
-            fields += [("eprint", record.arxiv_id), ("archivePrefix", "arXiv")]
+            fields += [("eprint", _braced(record.arxiv_id)), ("archivePrefix", "{arXiv}")]
             if record.categories:
-                fields.append(("primaryClass", record.categories[0]))
+                fields.append(("primaryClass", _braced(record.categories[0])))
         if record.url:
-            fields.append(("url", record.url))
+            fields.append(("url", _braced(record.url)))
         if record.tags:
-            fields.append(("keywords", ", ".join(record.tags)))
-        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+            fields.append(("keywords", _braced(", ".join(record.tags))))
+        body = ",\n".join(f"  {name} = {value}" for name, value in fields)
         yield f"@misc{{{key},\n{body}\n}}\n\n"
+
+
+def _braced(value: str) -> str:
+    return "{" + value + "}"

@@ -264,7 +264,8 @@ def _inline_math(latex: str) -> str:
 def _latex_decoder() -> Any:
     """bibtexparser's decoder (braces dropped, `\\url{x}` as x) with inline math read by
     `_inline_math`, the text styles pylatexenc drops with their words (`\\texttt`, `\\mbox`) kept,
-    and `\\-` (where a word may be hyphenated) removed rather than made a soft hyphen."""
+    `\\-` (where a word may be hyphenated) removed rather than made a soft hyphen, and
+    `\\textasciicircum` as `^`."""
     from pylatexenc.latex2text import (  # type: ignore[import-untyped]
         LatexNodes2Text,
         MacroTextSpec,
@@ -280,6 +281,9 @@ def _latex_decoder() -> Any:
         macros=[
             MacroTextSpec("url", simplify_repl="%s"),
             MacroTextSpec("-", discard=True),
+            # The ASCII caret it names (Zotero's N{\textasciicircum}2, papertriage's export),
+            # not pylatexenc's modifier letter ˆ.
+            MacroTextSpec("textasciicircum", simplify_repl="^"),
             *(MacroTextSpec(name, discard=False) for name in kept),
         ],
     )
