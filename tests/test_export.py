@@ -115,6 +115,24 @@ def test_bibtex_is_accepted_by_a_parser() -> None:
     assert len(library.entries) == 3
 
 
+def test_bibtex_gives_as_much_of_a_date_as_a_record_has() -> None:
+    """papertriage's own JSON read back may hold a month, a year or no date at all."""
+    dated = [
+        Item(Record(id=f"p{n}", title=f"T{n}", date=d))
+        for n, d in enumerate(["2024-05-06", "2024-05", "2024", "sometime"])
+    ]
+    entries = bibtexparser.parse_string("".join(bibtex_entries(dated))).entries
+    fields = [
+        {k: e.fields_dict[k].value for k in ("date", "year", "month") if k in e} for e in entries
+    ]
+    assert fields == [
+        {"date": "2024-05-06", "year": "2024", "month": "may"},
+        {"year": "2024", "month": "may"},
+        {"year": "2024"},
+        {},
+    ]
+
+
 def test_export_command_from_files_and_from_the_library(tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "list.md"
     code, out, _ = run("export", HF, "-o", str(target), "-q")

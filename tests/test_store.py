@@ -96,7 +96,7 @@ def test_an_arxiv_id_is_found_as_it_is_copied(tmp_path: Path) -> None:
     for copied in ("2303.10001v2", "arXiv:2303.10001", "https://arxiv.org/pdf/2303.10001v1.pdf"):
         assert library.resolve(copied) == "2303.10001"
     assert library.resolve("2010.11929v3") == hashed
-    with pytest.raises(Exception, match="no paper with id '2303.99999v1'"):
+    with pytest.raises(Exception, match=r"no paper with id '2303\.99999v1'"):
         library.resolve("2303.99999v1")
 
 

@@ -164,10 +164,7 @@ def bibtex_entries(items: Iterable[Item]) -> Iterator[str]:
             fields.append(("author", _braced(" and ".join(map(_bibtex_name, record.authors)))))
         if record.abstract:
             fields.append(("abstract", _braced(_bibtex_text(record.abstract))))
-        if record.date:
-            year, month, _ = record.date.split("-")
-            fields += [("date", _braced(record.date)), ("year", _braced(year))]
-            fields.append(("month", _MONTHS[int(month) - 1]))  # BibTeX's macro, unbraced
+        fields += _date_fields(record.date or "")
         if record.arxiv_id:
             fields += [("eprint", _braced(record.arxiv_id)), ("archivePrefix", "{arXiv}")]
             if record.categories:
@@ -178,6 +175,24 @@ def bibtex_entries(items: Iterable[Item]) -> Iterator[str]:
             fields.append(("keywords", _braced(", ".join(record.tags))))
         body = ",\n".join(f"  {name} = {value}" for name, value in fields)
         yield f"@misc{{{key},\n{body}\n}}\n\n"
+
+
+# A record's date as papertriage writes it, YYYY-MM-DD; its own JSON read back may hold less.
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-\d{2})?)?$")
+
+
+def _date_fields(date: str) -> list[tuple[str, str]]:
+    """`date` (the whole day), `year` and `month`, as much of them as the date says; nothing
+    for a date that is none."""
+    match = _DATE.match(date)
+    if match is None:
+        return []
+    year, month = match.groups()
+    fields = [("date", _braced(date))] if len(date) == 10 else []
+    fields.append(("year", _braced(year)))
+    if month and 1 <= int(month) <= 12:
+        fields.append(("month", _MONTHS[int(month) - 1]))  # BibTeX's macro, unbraced
+    return fields
 
 
 def _braced(value: str) -> str:
