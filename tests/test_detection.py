@@ -26,6 +26,8 @@ EXPECTED = {
     "formats/arxiv_rss/relay-translated.rss.xml": "arxiv-rss",
     "formats/arxiv_rss/truncated.rss.xml": "arxiv-rss",
     "formats/arxiv_rss/unrelated.rss.xml": None,  # a blog's RSS: no listing
+    "formats/csv/wos.txt": "csv",  # Web of Science, tab-delimited
+    "formats/csv/zotero.csv": "csv",
     "formats/hf/daily-page.txt": "hf",
     "formats/hf/monthly-page.txt": "hf",
     "formats/hf/search-page.txt": "hf",

@@ -89,12 +89,18 @@ SERVICES = "# Network services, Internet style\n#\n" + "".join(
 )
 
 
-@pytest.mark.parametrize("text", [NOTES, CSV, SERVICES], ids=["notes", "csv", "services"])
+@pytest.mark.parametrize("text", [NOTES, SERVICES], ids=["notes", "services"])
 def test_a_text_with_one_title_and_abstract_among_much_else_is_no_listing(text: str) -> None:
     """One short line before a sentence is not a listing: papers are most of a listing."""
     with pytest.raises(InputError, match="not a listing papertriage knows"):
         parse_text(text, source="x.txt")
     assert detect_format(f"A Title of a Paper\n{ABSTRACT}".splitlines()) == "hf"
+
+
+def test_a_csv_file_of_papers_is_read_as_csv_not_as_hf() -> None:
+    records = parse_text(CSV, source="x.csv")
+    assert [record.title for record in records] == [f"Paper {n}" for n in range(20)]
+    assert records[0].authors == ("Ada Lovelace", "Charles Babbage")
 
 
 def test_empty_input_is_an_input_error() -> None:

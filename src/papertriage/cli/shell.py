@@ -75,6 +75,7 @@ class InputFormat(StrEnum):
     ris = "ris"
     jsonl = "jsonl"
     json = "json"
+    csv = "csv"
 
 
 # Options shared by every command that reads listings or writes records, defined once.

@@ -45,6 +45,7 @@ PARSERS = {
     "ris": "ris:parse_ris",
     "jsonl": "jsonfmt:parse_jsonl",
     "json": "jsonfmt:parse_json",
+    "csv": "csvfmt:parse_csv",
 }
 FORMATS = tuple(PARSERS)
 DETECT_LINES = 400  # detection looks at this many lines ...
@@ -59,6 +60,9 @@ _HF_BANNER = re.compile(
 )
 _LIST_ENTRY = re.compile(r"^\[\d+\]\s+arXiv:\S+", re.M)
 _HTML = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)
+# A word the header of a CSV listing has among its column names (csvfmt.TITLE_COLUMNS): only a
+# text whose first line has it costs the CSV reader's import to look at.
+_CSV_TITLE = re.compile(r"\b(?:title|ti)\b", re.I)
 # Markup is told apart by the marks each format module knows (its `looks_like`), in this order:
 # the feeds of arXiv's announcement service before the API's Atom, which shares its namespace.
 MARKUP_FORMATS = ("arxiv-html", "hf-html", "arxiv-rss", "arxiv-atom")
@@ -80,6 +84,9 @@ def detect_format(head: list[str]) -> str | None:
         return "bibtex"
     if refmarks.looks_like_ris(sample):
         return "ris"
+    header = next((line for line in head if line.strip()), "")
+    if _CSV_TITLE.search(header[:DETECT_CHARS]) and _module("csv").looks_like(head):
+        return "csv"
     if _HF_BANNER.search(sample) or _looks_like_hf(head):
         return "hf"
     return None

@@ -1,0 +1,216 @@
+"""CSV listings: papertriage's own CSV output read back (so that a saved CSV chains into the other
+commands), and the exports of reference managers and databases: Zotero ("Title", "Author",
+"Abstract Note", "Url", "DOI"), Scopus ("Authors", "Title", "Abstract", "Link"), Web of Science's
+tab-delimited files ("TI", "AU", "AB", "DI") and the plain "title,abstract,authors" of others.
+
+A CSV file is told by its header: the first non-blank line splits (on `,`, tab or `;`) into at
+least two short column names, one of them a title's, and the next row has as many cells. Prose
+with commas has no cell that is only "title", and sentences are no column names.
+
+Columns are matched by name (case and surrounding blanks ignored); the others (rank, score,
+status, a database's own) are left. As for another tool's JSON, a record takes its id from its
+arXiv id or title, this file as its source and its row as its position: papertriage's own `id`,
+`source` and `position` columns are not kept. A date is a full YYYY-MM-DD or nothing (a year alone
+leaves it None, as in every reader).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+
+from papertriage.errors import InputError
+from papertriage.listings.formats.common import Lines, ParseReport, split_authors
+from papertriage.listings.formats.references import (
+    arxiv_id_in_doi,
+    arxiv_id_in_text,
+    arxiv_id_in_url,
+    first_last,
+    full_date,
+)
+from papertriage.models import ARXIV_ID
+
+TITLE_COLUMNS = ("title", "article title", "document title", "ti")
+_ABSTRACT = ("abstract", "abstract note", "ab", "abstracts")
+# Full names first: Web of Science's AF and Scopus' "Author full names" beside their initials.
+_AUTHORS = ("author full names", "af", "authors", "author", "au")
+_DATE = ("date", "publication date")
+_URL = ("url", "link")
+_DOI = ("doi", "di")
+# Where Zotero and databases write an `arXiv:ID` label: Zotero's Extra and Report Number.
+_ARXIV_LABELED = ("extra", "report number", "publication title", "source title", "journal")
+DELIMITERS = (",", "\t", ";")
+_COLUMN_WORDS = 6  # "Language of Original Document" is a column name; a clause is longer
+_FULL_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
+_IN_PARENTHESES = re.compile(r"\s*\([^()]*\)")  # Scopus' author ids, "Smith, J. (5719000)"
+_BARE_ID_PREFIX = re.compile(r"^\s*arxiv:\s*", re.IGNORECASE)
+_INITIALS = re.compile(r"(?:[A-Z]\.?[ -]*)+")  # "T. M.", "J.-P.", "JB"
+
+
+def column_name(cell: str) -> str:
+    """A header cell as it is matched: without a byte-order mark, blanks or case."""
+    return " ".join(cell.lstrip("\ufeff").split()).casefold()
+
+
+def _is_column_name(name: str) -> bool:
+    return len(name.split()) <= _COLUMN_WORDS and not name.endswith((".", "!", "?", ":"))
+
+
+def header_delimiter(line: str) -> str | None:
+    """The delimiter that makes `line` a header with a title column (the one giving the most
+    cells if several do), or None when it is no such header."""
+    best: tuple[int, str] | None = None
+    for delimiter in DELIMITERS:
+        names = [column_name(cell) for cell in _cells(line, delimiter)]
+        if (
+            len(names) >= 2
+            and any(name in TITLE_COLUMNS for name in names)
+            and all(map(_is_column_name, names))
+            and (best is None or len(names) > best[0])
+        ):
+            best = (len(names), delimiter)
+    return best[1] if best else None
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return []
+
+
+def _fits(row: list[str], width: int) -> bool:
+    """A row of the header's width; empty cells past it (a trailing tab) count as none."""
+    return len(row) == width or (len(row) > width and not any(cell.strip() for cell in row[width:]))
+
+
+def _csv_line(line: str) -> str:
+    """A line as the csv module reads it: with its line end, which a quoted cell keeps; a stray
+    carriage return, which the module takes for a line end, is a blank."""
+    return (line.replace("\r", " ") if "\r" in line else line) + "\n"
+
+
+def looks_like(head: list[str]) -> bool:
+    """A CSV listing: a header with a title column, and a first row as wide as it."""
+    start = next((at for at, line in enumerate(head) if line.strip()), None)
+    if start is None or (delimiter := header_delimiter(head[start])) is None:
+        return False
+    rows = csv.reader(map(_csv_line, head[start:]), delimiter=delimiter)
+    try:
+        header = next(rows)
+        row = next((row for row in rows if row), None)
+    except csv.Error:
+        return False
+    return row is not None and _fits(row, len(header))
+
+
+def parse_csv(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
+    numbered = iter(lines)
+    number, text = next(((n, t) for n, t in numbered if t.strip()), (1, ""))
+    delimiter = header_delimiter(text)
+    if delimiter is None:
+        raise InputError(
+            f"{report.source}:{number}: no title column in the CSV header",
+            hint="the column of titles is named title, Article Title, Document Title or TI",
+        )
+    header = [column_name(cell) for cell in _cells(text, delimiter)]
+    columns: dict[str, int] = {}
+    for at, name in enumerate(header):
+        columns.setdefault(name, at)
+    last = [number]  # the line the reader has read up to
+
+    def feed() -> Iterator[str]:
+        for last[0], line in numbered:
+            yield _csv_line(line)
+
+    read, untitled, start = 0, 0, number + 1
+    reader = csv.reader(feed(), delimiter=delimiter)
+    try:
+        for row in reader:
+            line, start = start, last[0] + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            read += 1
+            if not _fits(row, len(header)):
+                report.warn(
+                    line,
+                    f"row has {len(row)} cells where the header has {len(header)};"
+                    " read by their places",
+                )
+            if not _add_row(row, columns, report):
+                untitled += 1
+                report.warn(line, "row has no title; skipped")
+    except csv.Error as error:
+        raise InputError(
+            f"{report.source}:{last[0]}: unreadable CSV ({error})",
+            hint="check the quotes of the rows before it",
+        ) from None
+    if not read:
+        report.warn(number, "the CSV file has a header but no rows")
+    elif untitled == read:
+        raise InputError(
+            f"{report.source}: none of its {read} CSV rows has a title",
+            hint=f"titles are read from the column {_first(columns, TITLE_COLUMNS)!r}",
+        )
+
+
+def _first(columns: dict[str, int], names: tuple[str, ...]) -> str:
+    return next(name for name in names if name in columns)
+
+
+def _add_row(row: list[str], columns: dict[str, int], report: ParseReport) -> bool:
+    """Add the paper of one row; False when it has no title."""
+
+    def cell(*names: str) -> str:
+        """The first non-empty cell of the columns `names`."""
+        found = (row[columns[name]] for name in names if columns.get(name, len(row)) < len(row))
+        return next((text.strip() for text in found if text.strip()), "")
+
+    title = cell(*TITLE_COLUMNS)
+    if not title:
+        return False
+    url, doi = cell(*_URL), cell(*_DOI)
+    labeled = (arxiv_id_in_text(cell(name)) for name in _ARXIV_LABELED)
+    arxiv_id = (
+        _bare_arxiv_id(cell("arxiv_id", "arxiv id"))
+        or arxiv_id_in_url(url)
+        or arxiv_id_in_doi(doi)
+        or next((found for found in labeled if found), None)
+    )
+    if not url and not arxiv_id and doi:
+        url = doi if doi.startswith("http") else f"https://doi.org/{doi}"
+    date = _FULL_DATE.match(cell(*_DATE))
+    report.add(
+        title,
+        cell(*_ABSTRACT),
+        arxiv_id=arxiv_id,
+        authors=_authors(cell(*_AUTHORS)),
+        url=url or None,
+        date=full_date(*date.groups()) if date else None,
+        categories=cell("categories").split(),
+        tags=cell("tags").split(),
+    )
+    return True
+
+
+def _bare_arxiv_id(text: str) -> str | None:
+    match = ARXIV_ID.fullmatch(_BARE_ID_PREFIX.sub("", text))
+    return match.group("id") if match else None
+
+
+def _authors(text: str) -> list[str]:
+    """Names from `Last, First; Last, First` (Zotero, Web of Science, Scopus), papertriage's own
+    `First Last; First Last`, `Last, I., Last, I.` (a RIS file turned into CSV), or `A, B and
+    C`: each written first name first."""
+    text = _IN_PARENTHESES.sub("", text)
+    parts = [part.strip() for part in text.split(",")]
+    if ";" in text:
+        names = [first_last(name) for name in text.split(";")]
+    elif len(parts) % 2 == 0 and all(_INITIALS.fullmatch(part) for part in parts[1::2]):
+        names = [f"{first} {last}" for last, first in zip(parts[::2], parts[1::2], strict=True)]
+    elif len(parts) == 2 and any(len(part.split()) == 1 for part in parts):
+        names = [first_last(text)]  # one name, `Vaswani, Ashish`
+    else:
+        names = split_authors(text)
+    return [name for name in names if name]  # as written, a name listed twice too
