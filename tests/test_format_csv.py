@@ -213,3 +213,36 @@ def test_a_quote_left_open_is_an_input_error_once_its_cell_is_too_long() -> None
 def test_a_stray_carriage_return_is_a_blank() -> None:
     (record,), warnings = parse("title,abstract\nA\rPaper,a\n")
     assert (record.title, warnings) == ("A Paper", [])
+
+
+def test_another_tool_s_columns_as_scripts_write_them() -> None:
+    """Authors as a Python list, arXiv ids in the `id` column, `a; b` keywords, `published`."""
+    text = (
+        "id,title,abstract,authors,categories,published\n"
+        "1708.02190,Curious Goals,We explore.,\"['sébastien forestier', 'rémy portelas']\","
+        "active learning; curiosity,2017-08-07\n"
+    )
+    (record,), warnings = parse(text)
+    assert record.authors == ("sébastien forestier", "rémy portelas")
+    assert (record.arxiv_id, record.date) == ("1708.02190", "2017-08-07")
+    assert record.categories == ("active learning", "curiosity")
+    assert warnings == []
+
+
+def test_a_table_without_a_title_column_is_refused_by_name() -> None:
+    """Its quoted cells wrap over lines and look like titles and abstracts: it is named as a
+    table, never read as a Hugging Face page."""
+    text = (
+        "标题,中文标题,领域分类,论文链接\n"
+        '"What, How, Where, and How Well? A Survey on Test-Time Scaling in Large\n'
+        'Language Models",什么、如何、何处,LLM,https://arxiv.org/abs/2503.24235\n'
+        '"Efficient Reasoning Models: A Survey of Methods That Think Less and Answer Better\n'
+        'Under Budget",高效推理,LLM,https://arxiv.org/abs/2503.00001\n'
+    )
+    assert detect_format(text.splitlines()) is None
+    with pytest.raises(
+        InputError,
+        match=r"^t\.csv: not a listing papertriage knows \(a CSV table whose columns \(标题, "
+        r"中文标题, 领域分类, 论文链接\) include no title column",
+    ):
+        parse_lines(iter_lines(text), source="t.csv")

@@ -266,6 +266,24 @@ class TestWrapped:
         ]
 
 
+def test_a_record_with_an_abstract_is_no_feed_item_whatever_else_it_has() -> None:
+    """A `summary` beside an `abstract` (even an empty one) made it a feed item, whose reader
+    knows no categories: they were lost without a word. `link` is the url, and an authors
+    string is split, as for other records."""
+    paper = {
+        "title": "A Paper",
+        "abstract": "We show it.",
+        "summary": "",
+        "categories": ["cs.LG"],
+        "authors": "Ada Lovelace, Charles Babbage",
+        "link": "https://doi.org/10.1000/x",
+    }
+    [record] = parse_text(json.dumps([paper], indent=2), "json")
+    assert record.categories == ("cs.LG",)
+    assert record.authors == ("Ada Lovelace", "Charles Babbage")
+    assert (record.url, record.abstract) == ("https://doi.org/10.1000/x", "We show it.")
+
+
 class TestRefused:
     def test_an_unknown_object_is_refused_naming_its_keys(self) -> None:
         with pytest.raises(

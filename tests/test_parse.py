@@ -224,7 +224,7 @@ class TestJson:
 
     def test_a_record_of_the_wrong_shape_says_what_is_wrong(self) -> None:
         with pytest.raises(InputError, match=r"in\.jsonl:1: not a papertriage record: 'authors'"):
-            parse_text('{"title": "x", "authors": "Ada"}', source="in.jsonl")
+            parse_text('{"title": "x", "authors": 3}', source="in.jsonl")
 
     def test_a_newer_schema_asks_for_an_upgrade(self) -> None:
         with pytest.raises(InputError, match="upgrade papertriage"):

@@ -87,12 +87,29 @@ def detect_format(head: list[str]) -> str | None:
     header = next((line for line in head if line.strip()), "")
     if _CSV_TITLE.search(header[:DETECT_CHARS]) and _module("csv").looks_like(head):
         return "csv"
+    if _untitled_table(head) is not None:  # a table of something else, or of untitled papers
+        return None
     if _HF_BANNER.search(sample) or _looks_like_hf(head):
         return "hf"
     return None
 
 
+def _untitled_table(head: list[str]) -> list[str] | None:
+    header = next((line for line in head if line.strip()), "")
+    if not any(delimiter in header for delimiter in (",", "\t", ";")):
+        return None  # most listings: no CSV reader imported
+    return _module("csv").untitled_table(head)  # type: ignore[no-any-return]
+
+
 def _undetected_hint(head: list[str]) -> str:
+    if (columns := _untitled_table(head)) is not None:
+        shown = ", ".join(columns[:6]) + (
+            f" and {len(columns) - 6} more" if len(columns) > 6 else ""
+        )
+        return (
+            f"a CSV table whose columns ({shown}) include no title column: name it title,"
+            " Article Title, Document Title or TI"
+        )
     if _HTML.search("\n".join(line[:DETECT_CHARS] for line in head)):
         return (
             "an HTML page, but not an arXiv listing or a Hugging Face papers page;"

@@ -35,7 +35,7 @@ TITLE_COLUMNS = ("title", "article title", "document title", "ti")
 _ABSTRACT = ("abstract", "abstract note", "ab", "abstracts")
 # Full names first: Web of Science's AF and Scopus' "Author full names" beside their initials.
 _AUTHORS = ("author full names", "af", "authors", "author", "au")
-_DATE = ("date", "publication date")
+_DATE = ("date", "publication date", "published", "published_at", "date_published")
 _URL = ("url", "link")
 _DOI = ("doi", "di")
 # Where Zotero and databases write an `arXiv:ID` label: Zotero's Extra and Report Number.
@@ -103,6 +103,28 @@ def looks_like(head: list[str]) -> bool:
     except csv.Error:
         return False
     return row is not None and _fits(row, len(header))
+
+
+def untitled_table(head: list[str]) -> list[str] | None:
+    """The column names of a CSV table that has no title column (three columns at least, and a
+    first row as wide as its header), or None for anything else. Such a table is refused by
+    name, not read as text: its quoted cells, wrapped over lines, can look like titles and
+    abstracts."""
+    start = next((at for at, line in enumerate(head) if line.strip()), None)
+    if start is None or header_delimiter(head[start]) is not None:
+        return None
+    for delimiter in DELIMITERS:
+        names = [column_name(cell) for cell in _cells(head[start], delimiter)]
+        if len(names) < 3 or not all(name and _is_column_name(name) for name in names):
+            continue
+        rows = csv.reader(map(_csv_line, head[start + 1 :]), delimiter=delimiter)
+        try:
+            row = next((row for row in rows if row), None)
+        except csv.Error:
+            continue
+        if row is not None and _fits(row, len(names)):
+            return [cell.lstrip("\ufeff").strip() for cell in _cells(head[start], delimiter)]
+    return None
 
 
 def parse_csv(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
@@ -175,6 +197,7 @@ def _add_row(row: list[str], columns: dict[str, int], report: ParseReport) -> bo
     arxiv_id = (
         _bare_arxiv_id(cell("arxiv_id", "arxiv id"))
         or arxiv_id_in_url(url)
+        or _bare_arxiv_id(cell("id"))  # another tool's id column holds its papers' arXiv ids
         or arxiv_id_in_doi(doi)
         or next((found for found in labeled if found), None)
     )
@@ -188,10 +211,17 @@ def _add_row(row: list[str], columns: dict[str, int], report: ParseReport) -> bo
         authors=_authors(cell(*_AUTHORS)),
         url=url or None,
         date=full_date(*date.groups()) if date else None,
-        categories=cell("categories").split(),
-        tags=cell("tags").split(),
+        categories=_listed(cell("categories")),
+        tags=_listed(cell("tags")),
     )
     return True
+
+
+def _listed(text: str) -> list[str]:
+    """papertriage's space-separated categories or tags, or another tool's `a; b` list."""
+    return (
+        [part.strip() for part in text.split(";") if part.strip()] if ";" in text else text.split()
+    )
 
 
 def _bare_arxiv_id(text: str) -> str | None:
@@ -203,6 +233,8 @@ def _authors(text: str) -> list[str]:
     """Names from `Last, First; Last, First` (Zotero, Web of Science, Scopus), papertriage's own
     `First Last; First Last`, `Last, I., Last, I.` (a RIS file turned into CSV), or `A, B and
     C`: each written first name first."""
+    if text.startswith("[") and text.endswith("]"):  # a Python or JSON list, as a script wrote it
+        return _list_literal(text)
     text = _IN_PARENTHESES.sub("", text)
     parts = [part.strip() for part in text.split(",")]
     if ";" in text:
@@ -214,3 +246,16 @@ def _authors(text: str) -> list[str]:
     else:
         names = split_authors(text)
     return [name for name in names if name]  # as written, a name listed twice too
+
+
+def _list_literal(text: str) -> list[str]:
+    """Names from `['A B', 'C D']` or `["A B", "C D"]`; the text as one name if it is neither."""
+    import ast
+
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return [text]
+    if not isinstance(value, list | tuple) or not all(isinstance(name, str) for name in value):
+        return [text]
+    return [" ".join(name.split()) for name in value if name.strip()]

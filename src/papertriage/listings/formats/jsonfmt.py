@@ -158,7 +158,10 @@ def kind_of(data: Any) -> str | None:
         return "jsonfeed"
     if isinstance(data.get("paper"), dict) or _is_bare_hf_paper(data):
         return "hf-api"
-    if "title" in data and any(key in data for key in _ITEM_TEXT_KEYS):
+    # Shaped like a feed item: its text under a feed's names. One with an `abstract` of its own
+    # is a record whatever else it has (a `summary` beside it, even an empty one, left all its
+    # fields but the feed's unread: categories, tags).
+    if "title" in data and "abstract" not in data and any(key in data for key in _ITEM_TEXT_KEYS):
         return "item"
     return "record"
 
@@ -192,7 +195,7 @@ def _in_own_names(
     """Another tool's object with its date (as YYYY-MM-DD) and authors under papertriage's
     names, whichever of DATE_KEYS and AUTHOR_KEYS it used. A date that is not one is left out
     with a warning; `authors` itself is left as given for the reader to check, unless it is a
-    list of names (tidied as author_names tidies them)."""
+    list of names or one 'A, B and C' string (read as author_names reads them)."""
     fields = {key: value for key, value in data.items() if key not in DATE_KEYS + AUTHOR_KEYS}
     if date_key := next((key for key in DATE_KEYS if data.get(key)), None):
         if date := iso_date(data[date_key]):
@@ -201,10 +204,14 @@ def _in_own_names(
             report.warn(where, f"{what}: {date_key} {data[date_key]!r} is not a date; left out")
     if data.get("authors"):
         names = data["authors"]
-        tidy = isinstance(names, list) and all(isinstance(name, str) for name in names)
+        tidy = isinstance(names, str) or (
+            isinstance(names, list) and all(isinstance(name, str) for name in names)
+        )
         fields["authors"] = author_names(names) if tidy else names
     elif author_key := next((key for key in AUTHOR_KEYS if data.get(key)), None):
         fields["authors"] = author_names(data[author_key])
+    if not data.get("url") and isinstance(data.get("link"), str) and data["link"].strip():
+        fields["url"] = data["link"].strip()  # a feed's name for it
     return fields
 
 
@@ -217,7 +224,7 @@ def _add_other_record(
     for made_here in ("id", "source", "position"):
         fields.pop(made_here, None)
     record = Record.from_dict(fields)
-    named = (data.get(key) for key in ("arxiv_id", "url", "id"))
+    named = (data.get(key) for key in ("arxiv_id", "url", "link", "id"))
     found = (arxiv_id_in(value) for value in named if isinstance(value, str))
     arxiv_id = next((arxiv_id for arxiv_id in found if arxiv_id), None)
     carried = {name: getattr(record, name) for name in _CARRIED}
