@@ -72,3 +72,21 @@ def test_a_profile_ranks_when_nothing_is_judged_and_watches_authors(
 def test_a_bad_profile_is_an_error_even_with_nothing_new(library: Path, tmp_path: Path) -> None:
     code, out, err = run("digest", "--profile", str(tmp_path / "missing.yaml"))
     assert code == 2 and not out and "cannot read the profile" in err
+
+
+def test_papers_already_decided_are_neither_shown_nor_left_waiting(library: Path) -> None:
+    """Starred, read or skipped before any digest: the learned ranking leaves them out, so the
+    digest neither counts them as left nor ends with an empty list and status 0."""
+    assert run("add", str(GOLDEN / "hf-page.txt"), "-q")[0] == 0
+    _, out, _ = run("export", "--format", "jsonl", "-q")
+    ids = [json.loads(line)["id"] for line in out.splitlines()]
+    assert len(ids) == 4
+    run("mark", ids[0], "--star", "-q")
+    run("mark", ids[1], "--status", "skip", "-q")
+    code, out, err = run("digest", "-n", "1")
+    assert code == 0 and "· 1 paper\n" in out and "1 new papers in the digest (1 left)" in err
+    code, out, err = run("digest")
+    assert code == 0 and "1 new papers in the digest (0 left)" in err
+    code, out, err = run("digest")
+    assert (code, out) == (1, "")
+    assert "nothing new" in err and "(2 new ones already starred, read or skipped)" in err

@@ -26,6 +26,7 @@ from papertriage.errors import ExitCode
 from papertriage.models import Record, paper_key
 
 if TYPE_CHECKING:
+    from papertriage.library.reading import ReadingState
     from papertriage.library.store import Library
     from papertriage.search.rank import Profile
 
@@ -56,8 +57,8 @@ def digest(
 ) -> None:
     """A Markdown reading list of the papers new since the last digest, grouped by topic.
 
-    New: added to the library in the period and not shown by an earlier digest (a v2 of a
-    paper shown is not new). Ranked by what you liked (starred or read) when you have judged
+    New: added to the library in the period, not shown by an earlier digest (a v2 of a paper
+    shown is not new) and not yet starred, read or skipped. Ranked by what you liked (starred or read) when you have judged
     papers, else by --profile, else in the order they arrived. The papers count as shown only
     once the digest is written. Exit status 1 when there is nothing new.
 
@@ -72,20 +73,24 @@ def digest(
     library = open_library(env, db)
     since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=PERIOD_DAYS[period])
     seen = library.digest_seen()
-    fresh = [
+    arrived = [
         r
         for r in library.records_since(since.isoformat(timespec="seconds"))
         if paper_key(r) not in seen
     ]
-    if not fresh:
-        messages.info(
-            f"nothing new in the library in the last {period.value} since the last digest"
-        )
-        raise typer.Exit(int(ExitCode.NO_RESULTS))
-    ranked = _ranked(fresh, library, chosen, profile, limit, env, db, messages)
     from papertriage.library.reading import UNREAD
 
     states = library.states()
+    # A paper already starred, read or skipped is decided: the learned ranking leaves it out,
+    # so counting it as waiting would promise papers no digest ever shows.
+    fresh = [r for r in arrived if not _decided(states.get(r.id, UNREAD))]
+    if not fresh:
+        decided = f" ({len(arrived)} new ones already starred, read or skipped)" if arrived else ""
+        messages.info(
+            f"nothing new in the library in the last {period.value} since the last digest" + decided
+        )
+        raise typer.Exit(int(ExitCode.NO_RESULTS))
+    ranked = _ranked(fresh, library, chosen, profile, limit, env, db, messages)
     items = [exporting.Item(record, *states.get(record.id, UNREAD)) for record in ranked]
     today = datetime.date.today().isoformat()
     chunks = exporting.markdown_reading_list(
@@ -94,6 +99,10 @@ def digest(
     write_or_save(chunks, output, force)
     library.mark_digested(paper_key(record) for record in ranked)  # only once it is written
     messages.info(f"{len(ranked)} new papers in the digest ({len(fresh) - len(ranked)} left)")
+
+
+def _decided(state: ReadingState) -> bool:
+    return state.starred or state.status in ("read", "skip")
 
 
 def _profile(path: str | None, topic_ids: list[str]) -> Profile | None:
