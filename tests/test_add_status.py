@@ -64,6 +64,24 @@ def test_status_applies_to_papers_already_in_the_library(tmp_path: Path) -> None
     assert [found[i] for i in ("2303.08867", "2001.00001")] == [None, None]  # not in that file
 
 
+def test_a_status_the_reader_gave_is_kept(tmp_path: Path) -> None:
+    """Adding a listing again with --status fills in the papers without one; a skip or a read
+    given before stays (rank --learned learns from them), and the report says how many."""
+    db = str(tmp_path / "lib.sqlite3")
+    assert run("add", "-q", RIS, "--db", db)[0] == 0
+    run("mark", "2303.10001", "--status", "skip", "--db", db, "-q")
+    run("mark", "2210.00003", "--status", "to-read", "--db", db, "-q")
+    code, _, err = run("add", RIS, "-s", "to-read", "--db", db)
+    assert code == 0
+    assert err.splitlines()[-1] == (
+        "1 of them kept the status you gave them before"
+        " (`papertriage mark ID --status STATUS` changes one)"
+    )
+    found = statuses(db)
+    assert (found["2303.10001"], found["2210.00003"]) == ("skip", "to-read")
+    assert set(found.values()) == {"skip", "to-read"}  # the third paper, without one, got it
+
+
 def test_a_failed_add_sets_no_status(tmp_path: Path) -> None:
     db = str(tmp_path / "lib.sqlite3")
     assert run("add", "-q", ZOTERO, "--db", db)[0] == 0

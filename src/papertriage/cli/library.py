@@ -80,8 +80,9 @@ def add(
             "--status",
             "-s",
             show_default=False,
-            help="Give every paper of these listings this reading status (e.g. read, for an "
-            "export of the papers you have read: `rank --learned` then learns from them).",
+            help="Give the papers of these listings this reading status (e.g. read, for an "
+            "export of the papers you have read: `rank --learned` then learns from them); "
+            "a paper with a status of its own keeps it.",
         ),
     ] = None,
     db: DbOpt = None,
@@ -90,7 +91,8 @@ def add(
     """Add listings to your library: parsed, tagged, merged.
 
     Adding the same listing again changes nothing; a paper seen in several listings is kept once.
-    --status sets the reading status of every paper added, in the same transaction.
+    --status sets the reading status of the papers added that have none, in the same
+    transaction; one you gave a status before keeps it.
 
     Example: papertriage add examples/hf-papers-listing.txt
     """

@@ -284,6 +284,11 @@ def report_added(library: Library, result: AddResult, messages: Messages) -> Non
     messages.info(
         f"{library.path}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged"
     )
+    if result.status_kept:
+        messages.info(
+            f"{result.status_kept} of them kept the status you gave them before"
+            " (`papertriage mark ID --status STATUS` changes one)"
+        )
 
 
 def read_listing(

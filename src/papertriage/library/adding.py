@@ -39,6 +39,7 @@ class AddResult:
     updated: int
     unchanged: int
     stored_ids: dict[str, str] = field(default_factory=dict)  # record id -> id in the library
+    status_kept: int = 0  # papers an add's status was not given to: they had another
 
 
 class Adding:
@@ -58,6 +59,7 @@ class Adding:
         self.prefetched: dict[str, tuple[int, Record]] = {}  # stored papers read ahead
         self.index_was_current = True  # whether the search index held every paper before
         self.corrections: Corrections = {}  # the reader's tags, laid over a changed paper's
+        self.status_kept = 0  # papers that kept a status of their own over the add's
 
     @classmethod
     def start(cls, db: Database, when: str, progress: Callable[[int], None] | None) -> Adding:
@@ -90,7 +92,7 @@ class Adding:
             self.progress(self.done)
 
     def result(self) -> AddResult:
-        return AddResult(self.new, self.updated, self.unchanged, self.stored_ids)
+        return AddResult(self.new, self.updated, self.unchanged, self.stored_ids, self.status_kept)
 
     def _store_segment(self) -> None:
         if self.segment is not None and len(self.segment):

@@ -181,7 +181,9 @@ class Library:
     ) -> Iterator[Adding]:
         """One transaction to add batches in (`.add(records)`), for a listing too large to
         hold at once: committed when the block ends, rolled back if it raises. `status`,
-        when given, becomes the reading status of every paper added, in that transaction."""
+        when given, becomes the reading status of every paper added that has none, in that
+        transaction: a status the reader gave a paper (a skip that `rank --learned` learns
+        from) is theirs, and is kept; `adding.status_kept` counts those papers."""
         check_status(status)
         db = self.connect()
         with transaction(db):  # one writer at a time; others wait (busy timeout)
@@ -189,9 +191,14 @@ class Library:
             yield adding
             adding.finish(taxonomy_hash)
             if status is not None:
+                added = set(adding.stored_ids.values())
+                others = db.execute(
+                    "SELECT id FROM papers WHERE status IS NOT NULL AND status != ?", (status,)
+                )
+                adding.status_kept = sum(1 for (paper_id,) in others if paper_id in added)
                 db.executemany(
-                    "UPDATE papers SET status = ? WHERE id = ?",
-                    ((status, paper_id) for paper_id in set(adding.stored_ids.values())),
+                    "UPDATE papers SET status = ? WHERE id = ? AND status IS NULL",
+                    ((status, paper_id) for paper_id in added),
                 )
         # Fold the write-ahead log into the library and empty it: after a large add it holds
         # gigabytes that every new connection would otherwise have to read through once.
