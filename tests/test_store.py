@@ -267,9 +267,19 @@ def test_a_changed_taxonomy_retags_the_library(tmp_path: Path, monkeypatch) -> N
     assert [json.loads(line)["title"] for line in out.splitlines()] == [
         "Pruning Attention Heads Without Retraining"
     ]
+    assert f"re-tagging 4 papers of the library with {topics}: they were tagged with another" in err
     # Stored: the next command with the same taxonomy does not re-tag again.
     _, _, err = run("filter", "--tag", "heads", "--topics", str(topics))
     assert "re-tagging" not in err
+    # Forgetting --topics once goes back to the default, and says how to keep one's own.
+    _, _, err = run("filter", "--tag", "moe", "-q")
+    _, _, err = run("filter", "--tag", "moe")
+    assert "re-tagging" not in err
+    _, _, err = run("retag", "--topics", str(topics))
+    assert err.splitlines()[0] == f"re-tagging 4 papers of the library with {topics}"
+    _, _, err = run("filter", "--tag", "moe")
+    assert "with the default taxonomy: they were tagged with another (to keep one, give" in err
+    assert "$PAPERTRIAGE_TOPICS" in err
     assert run("retag", "-q")[0] == 0  # back to the default taxonomy
     assert run("filter", "--tag", "moe", "-q")[1].count("\n") == 1
 

@@ -305,7 +305,7 @@ def retag(
     records = library.records()
     if not records:
         raise UsageError("the library is empty", hint="add a listing first")
-    retag_library(library, records, load_topics(topics, env), messages, env)
+    retag_library(library, records, load_topics(topics, env), messages, env, asked=True)
 
 
 class ExportFormat(StrEnum):

@@ -251,13 +251,34 @@ def by_state(
 
 
 def retag_library(
-    library: Library, records: list[Record], taxonomy: Taxonomy, messages: Messages, env: Env
+    library: Library,
+    records: list[Record],
+    taxonomy: Taxonomy,
+    messages: Messages,
+    env: Env,
+    *,
+    asked: bool = False,
 ) -> list[Record]:
-    """Tags of the whole library recomputed with `taxonomy`, stored, and returned."""
-    messages.info(f"re-tagging {len(records)} papers of the library with the current taxonomy")
+    """Tags of the whole library recomputed with `taxonomy`, stored, and returned. Unless the
+    reader `asked` (retag), the message says why, and how to keep a taxonomy of one's own: a
+    command run once without --topics re-tags with the default."""
+    name = _taxonomy_name(taxonomy)
+    if asked:
+        messages.info(f"re-tagging {len(records)} papers of the library with {name}")
+    else:
+        messages.info(
+            f"re-tagging {len(records)} papers of the library with {name}: they were tagged "
+            "with another (to keep one, give the same --topics FILE to every command, or put "
+            f"it in $PAPERTRIAGE_TOPICS or at {env.dirs.config / 'topics.yaml'})"
+        )
     tagged = tag_with_progress(records, taxonomy, env, "re-tagging")
     library.set_tags(tagged, taxonomy.content_hash())
     return tagged
+
+
+def _taxonomy_name(taxonomy: Taxonomy) -> str:
+    made_from = taxonomy.origins[-1] if taxonomy.origins else ""
+    return made_from if made_from and not made_from.startswith("<") else "the default taxonomy"
 
 
 def tag_with_progress(
