@@ -194,6 +194,39 @@ def test_module_entry_point_and_version() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("mark", "x", "--status", "skipped"),
+            "Error: Invalid value for '--status' / '-s': 'skipped' is not one of 'to-read', "
+            "'reading', 'read', 'skip' (see 'papertriage mark --help')",
+        ),
+        (("show",), "Error: Missing argument 'paper' (see 'papertriage show --help')"),
+        (("parse", "--bogus"), "Error: No such option: --bogus (see 'papertriage parse --help')"),
+        (
+            ("serch", "x"),
+            "Error: No such command 'serch'. Did you mean 'search', 'fetch'? "
+            "(see 'papertriage --help')",
+        ),
+    ],
+)
+def test_a_mistake_on_the_command_line_is_one_line(args: tuple[str, ...], line: str) -> None:
+    result = _cli(*args)
+    said = result.stderr.replace("python -m papertriage", "papertriage")  # as `-m` names it
+    assert (result.returncode, result.stdout, said) == (2, "", line + "\n")
+
+
+@pytest.mark.slow
+def test_help_and_exit_statuses_stay_as_they_were() -> None:
+    result = _cli()
+    assert result.returncode == 2 and "[OPTIONS] COMMAND [ARGS]" in result.stderr  # its help
+    result = _cli("--help")
+    assert (result.returncode, result.stderr) == (0, "") and "Commands" in result.stdout
+    assert _cli("search", "zzzzqqq", str(EXAMPLE), "-q").returncode == 1  # nothing matched
+
+
+@pytest.mark.slow
 def test_a_closed_pipe_is_not_an_error() -> None:
     command = (
         f"{sys.executable} -m papertriage parse -q {EXAMPLE} --format jsonl | head -1 >/dev/null;"

@@ -533,12 +533,14 @@ def check_tags(taxonomy: Taxonomy, tags: Iterable[str]) -> None:
 def main() -> None:
     """The entry point. `--help` and `--version` write outside every command's `_run`: their
     output is flushed here, through the same stdout guard as every command, so that a failed
-    write there is the same one `Error:` line (and any other OSError stays a bug, not masked)."""
+    write there is the same one `Error:` line (and any other OSError stays a bug, not masked).
+    The app runs outside Typer's standalone mode, so that a mistake on the command line comes
+    here too and is one line, as every other bad input is."""
     _stand_in_for_closed_streams()
     with _guarded_stdout():
         try:
             try:
-                app()
+                code = app(standalone_mode=False)
             finally:
                 sys.stdout.flush()
         except BrokenPipeError:
@@ -548,3 +550,31 @@ def main() -> None:
             _silence_stdout()
             sys.stderr.write(f"Error: {error}\n")
             raise SystemExit(int(ExitCode.OUTPUT)) from None
+        except typer.Abort:  # end of input where the parser asked for more
+            sys.stderr.write("Aborted.\n")
+            raise SystemExit(1) from None
+        except Exception as error:
+            if not _is_usage_error(error):
+                raise
+            raise SystemExit(_report_usage_error(error)) from None
+    raise SystemExit(code if isinstance(code, int) else int(ExitCode.OK))
+
+
+def _is_usage_error(error: Exception) -> bool:
+    """A mistake on the command line, as Typer's parser raises it (a ClickException: it has an
+    exit code and a message to format)."""
+    return isinstance(getattr(error, "exit_code", None), int) and hasattr(error, "format_message")
+
+
+def _report_usage_error(error: Any) -> int:
+    """One line on stderr for a mistake on the command line, as for every other bad input (not
+    the parser's usage block, hint and blank line): `Error: No such option: --bogus (see
+    'papertriage parse --help')`. A command given without its arguments still shows its help."""
+    if type(error).__name__ == "NoArgsIsHelpError":
+        error.show()
+        return int(error.exit_code)
+    message = str(error.format_message()).replace("Value error, ", "").rstrip(".")
+    context = getattr(error, "ctx", None)
+    where = f" (see '{context.command_path} --help')" if context is not None else ""
+    sys.stderr.write(f"Error: {message}{where}\n")
+    return int(error.exit_code)
