@@ -104,6 +104,16 @@ def test_extends_none_replaces_the_default() -> None:
             "f.yaml:5: topic 'a': related_cap must be between 0 and 20 (got 30)",
         ),
         ("topics:\n  a:\n    name: A\n   phrases: [x]\n", "f.yaml:4: invalid YAML: "),
+        (
+            "topics:\n\ta:\n    name: A\n",
+            "f.yaml:2: invalid YAML: found character that cannot start any token (indent with "
+            "spaces, not tabs)",
+        ),
+        (
+            "topics:\n  a:\x00\n",
+            "f.yaml: invalid YAML: unacceptable character #x0000: control characters are not "
+            "allowed (is it a text file of topics?)",
+        ),
         ("topics:\n  a:\n    name: A\n", "f.yaml:3: topic 'a' has no rules"),
         ("drop: [gnns]\n", "f.yaml:1: drop: unknown topic 'gnns' (did you mean 'gnn'?"),
         (

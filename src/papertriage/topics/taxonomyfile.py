@@ -143,12 +143,19 @@ def read_topics_file(text: str, name: str) -> TopicsFile:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = f":{mark.line + 1}" if mark else ""
+        # A tab where YAML wants spaces is the usual cause of this one: say so.
+        tab = mark is not None and "\t" in (text.splitlines()[mark.line : mark.line + 1] or [""])[0]
         raise TaxonomyError(
             f"{name}{line}: invalid YAML: {error.problem or error.context}",
-            hint="check the indentation and quoting there",
+            hint="indent with spaces, not tabs"
+            if tab
+            else "check the indentation and quoting there",
         ) from None
-    except yaml.YAMLError as error:
-        raise TaxonomyError(f"{name}: invalid YAML: {error}") from None
+    except yaml.YAMLError as error:  # an unreadable character: its first line says which
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise TaxonomyError(
+            f"{name}: invalid YAML: {reason}", hint="is it a text file of topics?"
+        ) from None
     if root is None:
         raise TaxonomyError(f"{name}: the file is empty", hint="see `papertriage topics show`")
     top = reader.mapping(root, "the file", _TOP_KEYS)
