@@ -90,6 +90,21 @@ def test_topics_check_show_and_counts(tmp_path: Path) -> None:
     assert code == 0 and "distributed-training" in out
 
 
+def test_topics_show_alone_gives_the_built_in_file_to_start_from(tmp_path: Path) -> None:
+    code, out, err = run("topics", "show")
+    assert (code, err) == (0, "") and out.startswith("# papertriage's default topic taxonomy.")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(out.replace("name: Mixture of experts", "name: Experts, mixed"))
+    assert run("topics", "check", str(mine))[:2] == (
+        0,
+        f"{mine}: ok, 20 topics (0 new, 0 dropped from the default)\n",
+    )
+    code, out, _ = run("topics", "show", "moe", "--json", "--topics", str(mine))
+    assert json.loads(out)["name"] == "Experts, mixed"
+    code, _, err = run("topics", "show", "moe", "gnn")
+    assert code == 2 and err.startswith("Error: 'topics show' takes one topic id, or none")
+
+
 def test_eval_prints_figures_that_match_the_library() -> None:
     code, out, err = run("eval", "-q", "--json", str(DATA / "hf-labels.yaml"), str(EXAMPLE))
     assert (code, err) == (0, "")

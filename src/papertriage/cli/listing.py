@@ -30,6 +30,7 @@ from papertriage.cli.shell import (
     load_topics,
     resolve_format,
     show,
+    write_or_save,
 )
 from papertriage.cli.sources import (
     library_index,
@@ -110,11 +111,11 @@ def topics_command(
     args: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[check [FILE] | show ID | LISTING...]",
+            metavar="[check [FILE] | show [ID] | LISTING...]",
             show_default=False,
             help="Nothing: the taxonomy. 'check FILE': validate a topics file; 'check': the "
-            "rules your corrected tags contradict. 'show ID': one topic in full. Listings: "
-            "papers per topic.",
+            "rules your corrected tags contradict. 'show ID': one topic in full; 'show': the "
+            "built-in topics file. Listings: papers per topic.",
         ),
     ] = None,
     topics: TopicsOpt = None,
@@ -128,7 +129,8 @@ def topics_command(
 
     Nothing: the taxonomy, with how many papers of your library have each topic. `check FILE`:
     validate a topics file. `check`: the rules that the tags you corrected (mark --tag/--untag)
-    contradict most. `show ID`: one topic in full. Listings: papers per topic.
+    contradict most. `show ID`: one topic in full; `show`: the built-in topics file, to copy
+    and change (`topics show > my-topics.yaml`). Listings: papers per topic.
 
     Example: papertriage topics examples/hf-papers-listing.txt
     """
@@ -138,9 +140,16 @@ def topics_command(
     resolved = resolve_format(fmt, json_flag=json_flag, output=None, env=env)
     if words[:1] == ["check"]:
         _topics_check(words[1:], topics, resolved, db, env, messages)
+    elif words == ["show"]:  # the built-in file, to start a taxonomy of one's own from
+        from papertriage.topics.taxonomy import DEFAULT_FILE
+
+        write_or_save([DEFAULT_FILE.read_text(encoding="utf-8")], None, False)
     elif words[:1] == ["show"]:
         if len(words) != 2:
-            raise UsageError("'topics show' takes one topic id", hint="e.g. topics show moe")
+            raise UsageError(
+                "'topics show' takes one topic id, or none",
+                hint="e.g. topics show moe; topics show alone prints the built-in topics file",
+            )
         topic = load_topics(topics, env).get(words[1])
         if resolved == "table":
             from papertriage.cli.terminal import topic_detail
