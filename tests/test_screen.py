@@ -77,6 +77,18 @@ def _drive(library: Library, keys: str, opened: list[str] | None = None) -> tupl
     return reader, out.getvalue() + f"\n{outcome}"
 
 
+def test_a_link_no_browser_could_open_is_shown_not_said_opened(tmp_path: Path) -> None:
+    library = _library(tmp_path)
+    library.mark([PAPERS[0].id], starred=True)  # so that a paper with a link comes first
+    library.mark([PAPERS[1].id], status="skip")
+    session = _session(library)
+    out = io.StringIO()
+    console = Console(file=out, width=100, color_system=None)
+    screen_loop(session, Keys("oq", session), console, lambda url: False, screen_card)
+    assert "no browser to open it in: https://x.test/3" in out.getvalue()
+    assert "opened" not in out.getvalue()
+
+
 def _state(library: Library, title: str) -> tuple[str | None, bool]:
     paper = next(r for r in PAPERS if r.title == title)
     status, starred, _ = library.states()[paper.id]

@@ -251,7 +251,8 @@ def _key_reader(keys: str | None) -> Callable[[], str]:
     return read
 
 
-def _open_link(url: str) -> None:
+def _open_link(url: str) -> bool:
+    """Whether a browser was started on `url`."""
     import webbrowser
 
-    webbrowser.open(url)
+    return webbrowser.open(url)

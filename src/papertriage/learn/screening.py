@@ -183,7 +183,7 @@ def screen_loop(
     screening: Screening,
     read_key: Callable[[], str],
     console: Console,
-    open_link: Callable[[str], Any],
+    open_link: Callable[[str], object],
     view: Callable[[Record, list[str], Progress, Ranker | None], Any],
 ) -> Outcome:
     """Ask paper after paper until all are answered, `q`, or the keys run out ('' or Ctrl-D)."""
@@ -203,8 +203,13 @@ def screen_loop(
                 break
             if action == "open":
                 if paper.url:
-                    open_link(paper.url)
-                    console.print(f"opened {paper.url}", style="dim", markup=False)
+                    # False when no browser could be started (a server, a container): the
+                    # link is then shown to be copied, not said to be open.
+                    shown = open_link(paper.url) is False
+                    said = (
+                        f"no browser to open it in: {paper.url}" if shown else f"opened {paper.url}"
+                    )
+                    console.print(said, style="dim", markup=False)
                 else:
                     console.print("this paper has no link", style="dim")
                 continue
