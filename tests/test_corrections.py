@@ -132,6 +132,28 @@ def test_without_corrections_eval_library_and_topics_check_say_what_to_do(librar
     assert code == 2 and "no corrected tags" in err
 
 
+def test_a_correction_taken_back_leaves_the_paper_to_the_tagger(
+    library: Path, tmp_path: Path
+) -> None:
+    """`--forget` undoes --tag and --untag, also of a topic the taxonomy in force has dropped
+    (which --untag refuses as unknown), and the paper is tagged again."""
+    assert run("mark", ROUTING, "--untag", "moe", "--tag", "gnn", "-q")[0] == 0
+    assert exported()[ROUTING]["tags"] == ["gnn"]
+    topics = tmp_path / "no-gnn.yaml"
+    topics.write_text("drop: [gnn]\n")
+    code, _, err = run("mark", ROUTING, "--untag", "gnn", "--topics", str(topics))
+    assert code == 2 and "unknown topic 'gnn'" in err
+    code, _, err = run(
+        "mark", ROUTING, "--forget", "gnn", "--forget", "moe", "--topics", str(topics)
+    )
+    assert code == 0 and "took back 2 correction(s)" in err
+    code, out, _ = run("export", "--format", "jsonl", "-q", "--topics", str(topics))
+    routing = next(p for p in map(json.loads, out.splitlines()) if p["id"] == ROUTING)
+    assert routing["tags"] == ["moe"]  # the tagger's own verdict, no correction left
+    assert "set_by" not in json.dumps(routing["tag_details"])
+    assert run("mark", ROUTING, "--forget", "moe", "--tag", "moe")[0] == 2
+
+
 def test_corrected_lays_the_readers_word_over_the_taggers() -> None:
     record = Record.create("T", "A").with_changes(
         tags=("moe", "llm"), tag_details={"moe": {"score": 5.0}, "llm": {"score": 4.0}}

@@ -161,6 +161,14 @@ def mark(
         list[str] | None,
         typer.Option("--untag", help="A topic that does not fit; repeatable."),
     ] = None,
+    forget: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--forget",
+            help="Take back your --tag or --untag of this topic: the tagger decides again "
+            "(also for a topic your taxonomy no longer has); repeatable.",
+        ),
+    ] = None,
     topics: TopicsOpt = None,
     db: DbOpt = None,
     quiet: QuietOpt = False,
@@ -171,14 +179,21 @@ def mark(
     """
     env = Env.detect(quiet=quiet)
     messages = Messages(env)
-    tag, untag = tag or [], untag or []
-    if status is None and star is None and not tag and not untag:
+    tag, untag, forget = tag or [], untag or [], forget or []
+    if status is None and star is None and not tag and not untag and not forget:
         raise UsageError(
-            "nothing to mark", hint="give --status STATUS, --star, --tag TOPIC or --untag TOPIC"
+            "nothing to mark",
+            hint="give --status STATUS, --star, --tag TOPIC, --untag TOPIC or --forget TOPIC",
         )
-    both = sorted(set(tag) & set(untag))
-    if both:
-        raise UsageError(f"{both[0]!r} is given to --tag and to --untag", hint="keep one of them")
+    for first, second, one, other in (
+        (tag, untag, "--tag", "--untag"),
+        (forget, tag, "--forget", "--tag"),
+        (forget, untag, "--forget", "--untag"),
+    ):
+        if both := sorted(set(first) & set(second)):
+            raise UsageError(
+                f"{both[0]!r} is given to {one} and to {other}", hint="keep one of them"
+            )
     if tag or untag:
         check_tags(load_topics(topics, env), [*tag, *untag])
     library = open_library(env, db)
@@ -187,7 +202,29 @@ def mark(
         library.mark(ids, status=status.value if status else None, starred=star)
     if tag or untag:
         library.correct(ids, tag=tag, untag=untag)
+    if forget:
+        _forget(library, ids, forget, topics, env, messages)
     messages.info(f"marked {len(ids)} paper(s)")
+
+
+def _forget(
+    library: Library,
+    ids: list[str],
+    forgotten: list[str],
+    topics: str | None,
+    env: Env,
+    messages: Messages,
+) -> None:
+    """Take back corrections, and tag those papers again so that the tagger decides them."""
+    from papertriage.cli.sources import tag_with_progress
+
+    taxonomy = load_topics(topics, env)
+    if library.taxonomy_hash() not in (None, taxonomy.content_hash()):
+        retag_library(library, library.records(), taxonomy, messages, env)  # one taxonomy
+    taken = library.forget(ids, forgotten)
+    records = [library.entry(paper_id).record for paper_id in ids]
+    library.set_tags(tag_with_progress(records, taxonomy, env), taxonomy.content_hash())
+    messages.info(f"took back {taken} correction(s); the tagger decides them again")
 
 
 @command()

@@ -61,6 +61,18 @@ def corrected(record: Record, fits: Mapping[str, bool]) -> Record:
     return record.with_changes(tags=(*added, *kept), tag_details=details or None)
 
 
+def forget(db: Database, paper_ids: Iterable[str], topics: Iterable[str]) -> int:
+    """Take back the reader's corrections of `topics` on these papers (whatever the taxonomy
+    in force: a topic it dropped too); how many there were. The papers' tags stay as they are
+    until they are tagged again, which the caller does."""
+    ids, names = list(paper_ids), set(topics)
+    with transaction(db):
+        query = "SELECT paper_id, topic FROM corrections WHERE paper_id IN ({})"
+        found = [(paper, topic) for paper, topic in rows_in(db, query, ids) if topic in names]
+        db.executemany("DELETE FROM corrections WHERE paper_id = ? AND topic = ?", found)
+    return len(found)
+
+
 def correct(
     db: Database, paper_ids: Iterable[str], tag: Iterable[str], untag: Iterable[str]
 ) -> dict[str, Record]:

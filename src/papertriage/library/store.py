@@ -456,6 +456,10 @@ class Library:
         tagging (papertriage.library.corrections). The papers as now stored."""
         return corrections.correct(self.connect(), paper_ids, tag, untag)
 
+    def forget(self, paper_ids: Iterable[str], topics: Iterable[str]) -> int:
+        """Take back corrections of `topics` on papers (see corrections.forget); the count."""
+        return corrections.forget(self.connect(), list(paper_ids), list(topics))
+
     def corrections(self) -> dict[str, dict[str, bool]]:
         """paper id -> topic -> whether it fits, as the reader said."""
         return corrections.corrections(self.connect()) if self.exists() else {}
