@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from papertriage.errors import InputError
+from papertriage.listings.formats import csvfmt
 from papertriage.listings.parse import detect_format, iter_lines, parse_lines
 from papertriage.models import Record
 from tests.helpers import DATA, EXAMPLE, GOLDEN, ROOT, run
@@ -201,7 +202,10 @@ def test_rows_none_of_which_has_a_title_are_refused() -> None:
         parse("title,abstract\n,a\n,b\n")
 
 
-def test_a_quote_left_open_is_an_input_error_once_its_cell_is_too_long() -> None:
+def test_a_quote_left_open_is_an_input_error_once_its_cell_is_too_long(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(csvfmt, "MAX_CELL", 131072)  # 16 MiB in use: too much text to make
     message = (
         "t.csv:4: unreadable CSV (field larger than field limit (131072))"
         " (check the quotes of the rows before it)"
@@ -246,3 +250,10 @@ def test_a_table_without_a_title_column_is_refused_by_name() -> None:
         r"中文标题, 领域分类, 论文链接\) include no title column",
     ):
         parse_lines(iter_lines(text), source="t.csv")
+
+
+def test_a_cell_larger_than_the_csv_module_s_default_limit_is_read() -> None:
+    """An abstract with a paper's text pasted in runs past 128 KiB; the file is still CSV."""
+    text = "title,abstract\nBig paper," + "w" * 200_000 + "\nSmall paper,ok\n"
+    (big, small), warnings = parse(text)
+    assert (len(big.abstract), small.title, warnings) == (200_000, "Small paper", [])

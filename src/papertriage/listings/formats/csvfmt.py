@@ -41,6 +41,9 @@ _DOI = ("doi", "di")
 # Where Zotero and databases write an `arXiv:ID` label: Zotero's Extra and Report Number.
 _ARXIV_LABELED = ("extra", "report number", "publication title", "source title", "journal")
 DELIMITERS = (",", "\t", ";")
+# The csv module refuses a cell over 128 KiB by default; an abstract with a paper's text pasted
+# in is more. A cell larger than this is a quote left open, running over the rows after it.
+MAX_CELL = 16 * 1024 * 1024
 _COLUMN_WORDS = 6  # "Language of Original Document" is a column name; a clause is longer
 _FULL_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
 _IN_PARENTHESES = re.compile(r"\s*\([^()]*\)")  # Scopus' author ids, "Smith, J. (5719000)"
@@ -93,6 +96,7 @@ def _csv_line(line: str) -> str:
 
 def looks_like(head: list[str]) -> bool:
     """A CSV listing: a header with a title column, and a first row as wide as it."""
+    csv.field_size_limit(MAX_CELL)  # the module's own setting, for every reader
     start = next((at for at, line in enumerate(head) if line.strip()), None)
     if start is None or (delimiter := header_delimiter(head[start])) is None:
         return False
@@ -128,6 +132,7 @@ def untitled_table(head: list[str]) -> list[str] | None:
 
 
 def parse_csv(lines: Lines, report: ParseReport, *, include_replaced: bool = False) -> None:
+    csv.field_size_limit(MAX_CELL)
     numbered = iter(lines)
     number, text = next(((n, t) for n, t in numbered if t.strip()), (1, ""))
     delimiter = header_delimiter(text)
