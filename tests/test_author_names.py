@@ -38,6 +38,10 @@ from papertriage.listings.parse import parse_lines
         ("Ann Author (University of Somewhere, cut short", ["Ann Author"]),
         ("Smith; Jones & Brown", ["Smith", "Jones", "Brown"]),
         (r"Hannes J\'onsson and Rado Pito\v{n}\'ak", ["Hannes Jónsson", "Rado Pitoňák"]),
+        (
+            "Martin Luther King Jr. and Sammy Davis, Jr. and Henry Ford, II",
+            ["Martin Luther King Jr.", "Sammy Davis Jr.", "Henry Ford II"],
+        ),
     ],
 )
 def test_names_are_split_without_affiliations(written: str, names: list[str]) -> None:

@@ -51,6 +51,7 @@ def test_any_of_several_names_keeps_a_paper() -> None:
     ]
     wanted = by_any_of(["babbage", "H. Jonsson"])
     assert [p.title for p in papers if wanted(p)] == ["A", "B"]
+    assert [p.title for p in papers if by_any_of(["Babbage et al."])(p)] == ["A"]
 
 
 def test_filter_by_author_on_a_listing_and_in_the_library(tmp_path: Path, monkeypatch) -> None:

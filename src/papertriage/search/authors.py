@@ -50,8 +50,13 @@ def _initial_of(word: str, other: str) -> bool:
 
 
 def by_any_of(names: Iterable[str]) -> AuthorFilter:
-    """A test of records: written by someone any of `names` names."""
-    return AuthorFilter([words for name in names if (words := name_words(name))])
+    """A test of records: written by someone any of `names` names ("Hinton et al." is
+    Hinton)."""
+    return AuthorFilter([words for name in names if (words := _without_et_al(name_words(name)))])
+
+
+def _without_et_al(words: tuple[str, ...]) -> tuple[str, ...]:
+    return words[:-2] if len(words) > 2 and words[-2:] == ("et", "al") else words
 
 
 class AuthorFilter:

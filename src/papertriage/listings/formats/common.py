@@ -152,7 +152,9 @@ def split_authors(text: str) -> list[str]:
     names: list[str] = []
     for part in _NAME_SEPARATOR.split(tex_accents(_outside_parentheses(text))):
         name = " ".join(part.split())
-        if name and not _NOT_A_NAME.match(name):
+        if names and _NAME_SUFFIX.match(name):  # "Sammy Davis, Jr." is one name
+            names[-1] = f"{names[-1]} {name}"
+        elif name and not _NOT_A_NAME.match(name):
             names.append(name)
     return names
 
@@ -160,6 +162,7 @@ def split_authors(text: str) -> list[str]:
 # A comma or semicolon (an Oxford comma's "and" with it), or "and" or "&" between spaces.
 _NAME_SEPARATOR = re.compile(r"\s*[,;]\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+")
 _NOT_A_NAME = re.compile(r"^(?:and|&|et\.?\s*al\.?|others)$", re.IGNORECASE)
+_NAME_SUFFIX = re.compile(r"^(?:Jr|Sr)\.?$|^(?:II|III|IV)$")
 
 
 def _outside_parentheses(text: str) -> str:
