@@ -284,6 +284,12 @@ def test_a_record_with_an_abstract_is_no_feed_item_whatever_else_it_has() -> Non
     assert (record.url, record.abstract) == ("https://doi.org/10.1000/x", "We show it.")
 
 
+def test_authors_as_name_objects_are_read_as_semantic_scholar_writes_them() -> None:
+    paper = {"title": "A", "abstract": "x", "authors": [{"authorId": "1", "name": "Bo Li"}]}
+    [record] = parse_text(json.dumps({"data": [paper]}, indent=2), "json")
+    assert record.authors == ("Bo Li",)
+
+
 class TestRefused:
     def test_an_unknown_object_is_refused_naming_its_keys(self) -> None:
         with pytest.raises(

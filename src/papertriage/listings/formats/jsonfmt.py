@@ -204,8 +204,10 @@ def _in_own_names(
             report.warn(where, f"{what}: {date_key} {data[date_key]!r} is not a date; left out")
     if data.get("authors"):
         names = data["authors"]
+        # A list of names, or of {"name": ...} objects (Semantic Scholar's, with an authorId).
         tidy = isinstance(names, str) or (
-            isinstance(names, list) and all(isinstance(name, str) for name in names)
+            isinstance(names, list)
+            and all(isinstance(n, str) or (isinstance(n, dict) and "name" in n) for n in names)
         )
         fields["authors"] = author_names(names) if tidy else names
     elif author_key := next((key for key in AUTHOR_KEYS if data.get(key)), None):
