@@ -152,6 +152,8 @@ def test_a_correction_taken_back_leaves_the_paper_to_the_tagger(
     assert routing["tags"] == ["moe"]  # the tagger's own verdict, no correction left
     assert "set_by" not in json.dumps(routing["tag_details"])
     assert run("mark", ROUTING, "--forget", "moe", "--tag", "moe")[0] == 2
+    code, _, err = run("mark", ROUTING, "--forget", "mo")  # a typo must not pass for done
+    assert code == 2 and "no correction of 'mo' on this paper" in err
 
 
 def test_corrected_lays_the_readers_word_over_the_taggers() -> None:

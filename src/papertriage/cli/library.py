@@ -219,6 +219,19 @@ def _forget(
     from papertriage.cli.sources import tag_with_progress
 
     taxonomy = load_topics(topics, env)
+    known = library.corrections()
+    corrected = {topic for paper_id in ids for topic in known.get(paper_id, {})}
+    for topic in forgotten:  # a typo must not pass for done
+        if topic not in corrected:
+            from papertriage.topics.taxonomy import suggest
+
+            papers = "this paper" if len(ids) == 1 else "these papers"
+            raise UsageError(
+                f"--forget: no correction of {topic!r} on {papers}",
+                hint=suggest(topic, sorted(corrected))
+                if corrected
+                else "there is none to take back",
+            )
     if library.taxonomy_hash() not in (None, taxonomy.content_hash()):
         retag_library(library, library.records(), taxonomy, messages, env)  # one taxonomy
     taken = library.forget(ids, forgotten)
