@@ -156,6 +156,16 @@ def test_a_correction_taken_back_leaves_the_paper_to_the_tagger(
     assert code == 2 and "no correction of 'mo' on this paper" in err
 
 
+def test_show_writes_a_paper_as_markdown_or_the_documented_csv(library: Path) -> None:
+    run("mark", ROUTING, "--star", "-q")
+    code, out, _ = run("show", ROUTING, "-f", "md")
+    assert code == 0 and out.startswith("- [ ] Routing Tokens to Fewer Experts") and "★" in out
+    code, out, _ = run("show", ROUTING, "-f", "csv")
+    header, row = out.splitlines()[:2]
+    assert header.startswith("id,title,authors,") and header.endswith(",status,starred,notes")
+    assert row.startswith(f"{ROUTING},Routing Tokens") and ",moe," in row and ",true," in row
+
+
 def test_corrected_lays_the_readers_word_over_the_taggers() -> None:
     record = Record.create("T", "A").with_changes(
         tags=("moe", "llm"), tag_details={"moe": {"score": 5.0}, "llm": {"score": 4.0}}

@@ -279,6 +279,16 @@ def show_command(
         from papertriage.cli.terminal import entry_view
 
         show(entry_view(entry))
+    elif resolved in ("md", "csv"):  # as export writes a paper (the columns README documents)
+        from papertriage.output import export as exporting
+
+        item = exporting.Item(
+            entry.record, entry.status, entry.starred, tuple(text for _, text in entry.notes)
+        )
+        chunks = (
+            exporting.markdown_entry(item) if resolved == "md" else exporting.item_csv_lines([item])
+        )
+        write_or_save(chunks, None, False)
     else:
         data = entry.record.to_dict()
         data.update(

@@ -91,6 +91,11 @@ def markdown_reading_list(
             yield from _markdown_item(item)
 
 
+def markdown_entry(item: Item) -> Iterator[str]:
+    """One paper as a reading list shows it (the list item alone, no heading): `show -f md`."""
+    return _markdown_item(item)
+
+
 def _markdown_item(item: Item) -> Iterator[str]:
     record = item.record
     box = "[x]" if item.status == "read" else "[ ]"
