@@ -177,3 +177,19 @@ def test_corrected_lays_the_readers_word_over_the_taggers() -> None:
         "gnn": {"set_by": "you"},
     }
     assert corrected(record, {}) is record
+
+
+def test_undefined_figures_are_none_not_a_perfect_score() -> None:
+    """A topic no paper was tagged with has no precision, one no label names no recall."""
+    from papertriage.topics.evaluate import Evaluation, TopicScore
+
+    missed, unnamed, right = (
+        TopicScore("a", 0, 0, 1),
+        TopicScore("b", 0, 0, 0),
+        TopicScore("c", 2, 0, 0),
+    )
+    assert missed.shown() == {"precision": None, "recall": 0.0, "f1": 0.0}
+    assert unnamed.shown() == {"precision": None, "recall": None, "f1": None}
+    assert right.shown() == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    figures = Evaluation([missed, unnamed, right], papers=3, unmatched_labels=[]).to_dict()
+    assert figures["topics"]["b"]["precision"] is None and figures["macro_f1"] == 0.5

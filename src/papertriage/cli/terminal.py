@@ -101,11 +101,10 @@ def evaluation_table(evaluation: Evaluation) -> Group:
     for column in ("topic", "precision", "recall", "F1", "support", "tp", "fp", "fn"):
         table.add_column(column, justify="left" if column == "topic" else "right")
     for score in evaluation.topics:
+        figures = score.shown()
         table.add_row(
             Text(score.topic, style="cyan"),
-            f"{score.precision:.3f}",
-            f"{score.recall:.3f}",
-            f"{score.f1:.3f}",
+            *("–" if figures[name] is None else f"{figures[name]:.3f}" for name in figures),
             str(score.support),
             str(score.true_positives),
             str(score.false_positives),

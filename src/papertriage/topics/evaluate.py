@@ -40,6 +40,17 @@ class TopicScore:
     def support(self) -> int:
         return self.true_positives + self.false_negatives
 
+    def shown(self) -> dict[str, float | None]:
+        """Precision, recall and F1 as reported (unrounded): None where there is nothing to
+        divide by (no paper tagged, no paper labelled), which the figures' 1.0 would hide (a
+        topic the labels never name is not a perfect one)."""
+        tagged = self.true_positives + self.false_positives
+        return {
+            "precision": self.precision if tagged else None,
+            "recall": self.recall if self.support else None,
+            "f1": self.f1 if tagged or self.support else None,
+        }
+
 
 def _f1(tp: int, fp: int, fn: int) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
@@ -73,9 +84,7 @@ class Evaluation:
             "macro_f1": round(self.macro_f1, 4),
             "topics": {
                 t.topic: {
-                    "precision": round(t.precision, 4),
-                    "recall": round(t.recall, 4),
-                    "f1": round(t.f1, 4),
+                    **{k: None if v is None else round(v, 4) for k, v in t.shown().items()},
                     "support": t.support,
                     "true_positives": t.true_positives,
                     "false_positives": t.false_positives,
