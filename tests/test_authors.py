@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from papertriage.models import Record
-from papertriage.search.authors import by_any_of, name_words, names_match
+from papertriage.models import Record, name_words
+from papertriage.search.authors import by_any_of, names_match
 from papertriage.search.rank import load_profile, rank_by_profile
 from papertriage.topics.taxonomy import default_taxonomy
 from tests.helpers import run

@@ -39,6 +39,21 @@ def normalize_title(title: str) -> str:
     return " ".join(_NON_WORD.sub(" ", folded).split())
 
 
+# Letters no Unicode decomposition takes apart, as a reader types them without the accent key.
+_PLAIN_LETTERS = str.maketrans(
+    {"ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d", "ı": "i"}
+)
+_NAME_WORD = re.compile(r"[^\W_]+")
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """A person's name as words to compare, case, accents, hyphens and dots aside: 'Raphaël
+    Bonnet-Guerrini' is ('raphael', 'bonnet', 'guerrini'). Merging (a surname in common) and
+    `filter --author` both compare names so."""
+    folded = unicodedata.normalize("NFKD", name.casefold().translate(_PLAIN_LETTERS))
+    return tuple(_NAME_WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
+
+
 # For the fast ASCII path of title_hash: letters to lower case, other non-alphanumerics to space,
 # in one bytes.translate.
 _ASCII_KEY_BYTES = bytes(

@@ -12,12 +12,11 @@ checked as a whole, so a record without authors or id cannot join two papers thr
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from papertriage.models import Record, normalize_title
+from papertriage.models import Record, name_words, normalize_title
 
 NEAR_DUPLICATE_SCORE = 95.0  # rapidfuzz ratio (0-100) at or above which two titles are one paper
 MAX_BLOCK = 200  # a block larger than this is too generic to say anything (e.g. "a survey of")
@@ -62,13 +61,9 @@ def _marks(record: Record) -> _Marks:
 
 
 def _surname(name: str) -> str:
-    """The last word of a name ('Last' of 'Last, First'), without case, accents or punctuation."""
-    family = name.split(",")[0] if "," in name else name
-    words = family.split()
-    if not words:
-        return ""
-    folded = unicodedata.normalize("NFKD", words[-1]).casefold()
-    return "".join(c for c in folded if c.isalnum() and not unicodedata.combining(c))
+    """The last word of a name ('Last' of 'Last, First'), folded as models.name_words folds."""
+    words = name_words(name.split(",")[0] if "," in name else name)
+    return words[-1] if words else ""
 
 
 def _two_papers(a: _Marks, b: _Marks) -> bool:

@@ -5,23 +5,9 @@ name it begins, on either side (a listing may write "H. Jónsson" as well).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 
-from papertriage.models import Record
-
-# Letters no Unicode decomposition takes apart, as a reader types them without the accent key.
-_PLAIN_LETTERS = str.maketrans(
-    {"ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d", "ı": "i"}
-)
-_WORD = re.compile(r"[^\W_]+")
-
-
-def name_words(name: str) -> tuple[str, ...]:
-    """A name's words, folded: 'Raphaël Bonnet-Guerrini' is ('raphael', 'bonnet', 'guerrini')."""
-    folded = unicodedata.normalize("NFKD", name.casefold().translate(_PLAIN_LETTERS))
-    return tuple(_WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
+from papertriage.models import Record, name_words
 
 
 def names_match(wanted: Sequence[str], author: Sequence[str]) -> bool:
@@ -64,8 +50,8 @@ class AuthorFilter:
         self.wanted = wanted
 
     def __call__(self, record: Record) -> bool:
-        return any(
-            names_match(words, name_words(author))
-            for author in record.authors
-            for words in self.wanted
-        )
+        for author in record.authors:
+            words = name_words(author)  # once per author, whatever the number of names asked
+            if any(names_match(wanted, words) for wanted in self.wanted):
+                return True
+        return False

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from papertriage.errors import InputError, UsageError
-from papertriage.models import Record
+from papertriage.models import Record, name_words
 from papertriage.search.query import Hit, ordered
 from papertriage.tokens import paper_content, phrase_regex
 
@@ -129,8 +129,6 @@ def load_profile(path: str, topic_ids: Sequence[str]) -> Profile:
 def _author_key(name: str) -> str:
     """A name as the watch list compares it: case, accents, hyphens and spacing do not count
     ("Hannes Jonsson" watches Hannes Jónsson)."""
-    from papertriage.search.authors import name_words
-
     return " ".join(name_words(name))
 
 
