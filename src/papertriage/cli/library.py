@@ -198,6 +198,8 @@ def mark(
         check_tags(load_topics(topics, env), [*tag, *untag])
     library = open_library(env, db)
     ids = [library.resolve(paper) for paper in papers]
+    if forget:
+        _check_forgettable(library, ids, forget)
     if status is not None or star is not None:
         library.mark(ids, status=status.value if status else None, starred=star)
     if tag or untag:
@@ -205,6 +207,24 @@ def mark(
     if forget:
         _forget(library, ids, forget, topics, env, messages)
     messages.info(f"marked {len(ids)} paper(s)")
+
+
+def _check_forgettable(library: Library, ids: list[str], forgotten: list[str]) -> None:
+    """Refuse, before anything is written, a topic none of the papers has a correction of: a
+    typo must not pass for done."""
+    known = library.corrections(ids)
+    corrected = {topic for fits in known.values() for topic in fits}
+    for topic in forgotten:
+        if topic not in corrected:
+            from papertriage.topics.taxonomy import suggest
+
+            papers = "this paper" if len(ids) == 1 else "these papers"
+            raise UsageError(
+                f"--forget: no correction of {topic!r} on {papers}",
+                hint=suggest(topic, sorted(corrected))
+                if corrected
+                else "there is none to take back",
+            )
 
 
 def _forget(
@@ -216,24 +236,10 @@ def _forget(
     messages: Messages,
 ) -> None:
     """Take back corrections, and tag those papers again so that the tagger decides them."""
-    from papertriage.cli.sources import tag_with_progress
+    from papertriage.cli.sources import retag_if_changed, tag_with_progress
 
     taxonomy = load_topics(topics, env)
-    known = library.corrections()
-    corrected = {topic for paper_id in ids for topic in known.get(paper_id, {})}
-    for topic in forgotten:  # a typo must not pass for done
-        if topic not in corrected:
-            from papertriage.topics.taxonomy import suggest
-
-            papers = "this paper" if len(ids) == 1 else "these papers"
-            raise UsageError(
-                f"--forget: no correction of {topic!r} on {papers}",
-                hint=suggest(topic, sorted(corrected))
-                if corrected
-                else "there is none to take back",
-            )
-    if library.taxonomy_hash() not in (None, taxonomy.content_hash()):
-        retag_library(library, library.records(), taxonomy, messages, env)  # one taxonomy
+    retag_if_changed(library, taxonomy, messages, env)  # the library's papers keep one taxonomy
     taken = library.forget(ids, forgotten)
     records = [library.entry(paper_id).record for paper_id in ids]
     library.set_tags(tag_with_progress(records, taxonomy, env), taxonomy.content_hash())

@@ -295,10 +295,15 @@ def library_to_add_to(env: Env, db: str | None, taxonomy: Taxonomy, messages: Me
     """The library to add papers tagged by `taxonomy` to: its papers re-tagged first when they
     come from another taxonomy, so that every paper's tags come from one."""
     library = open_library(env, db)
+    retag_if_changed(library, taxonomy, messages, env)
+    return library
+
+
+def retag_if_changed(library: Library, taxonomy: Taxonomy, messages: Messages, env: Env) -> None:
+    """The library's papers re-tagged with `taxonomy` when they were tagged with another."""
     stored = library.taxonomy_hash()
     if stored is not None and stored != taxonomy.content_hash():
         retag_library(library, library.records(), taxonomy, messages, env)
-    return library
 
 
 def report_added(library: Library, result: AddResult, messages: Messages) -> None:

@@ -460,9 +460,10 @@ class Library:
         """Take back corrections of `topics` on papers (see corrections.forget); the count."""
         return corrections.forget(self.connect(), list(paper_ids), list(topics))
 
-    def corrections(self) -> dict[str, dict[str, bool]]:
-        """paper id -> topic -> whether it fits, as the reader said."""
-        return corrections.corrections(self.connect()) if self.exists() else {}
+    def corrections(self, paper_ids: Iterable[str] | None = None) -> dict[str, dict[str, bool]]:
+        """paper id -> topic -> whether it fits, as the reader said (of these papers, or of
+        all)."""
+        return corrections.corrections(self.connect(), paper_ids) if self.exists() else {}
 
     def restore_state(self, states: Mapping[str, tuple[str | None, bool, Sequence[str]]]) -> None:
         """Status, star and notes for papers (ReadingStates, or such tuples from an export), in
