@@ -102,7 +102,10 @@ def digest(
 
 
 def _decided(state: ReadingState) -> bool:
-    return state.starred or state.status in ("read", "skip")
+    """Starred, read or skipped: a paper the learned ranking learns from and leaves out."""
+    from papertriage.learn.model import judgement
+
+    return judgement(state.status, state.starred) is not None
 
 
 def _profile(path: str | None, topic_ids: list[str]) -> Profile | None:
@@ -125,9 +128,9 @@ def _ranked(
 ) -> list[Record]:
     """The best `limit` papers: by the learned model if the library has judged papers, else by
     the profile, else as they came."""
-    if library.docs_in_state([], True) or library.docs_in_state(["read", "skip"], False):
-        from papertriage.cli.learning import learned_ranking
+    from papertriage.cli.learning import judged_docs, learned_ranking
 
+    if judged_docs(library):
         return [
             hit.record for hit in learned_ranking(records, limit, False, env, db, messages).hits
         ]

@@ -40,6 +40,17 @@ if TYPE_CHECKING:
     from papertriage.library.store import Library
 
 
+def judged_docs(library: Library) -> set[int]:
+    """The library's papers (doc numbers) a reading state makes liked or skipped: starred, or
+    of a status learn.model.judgement reads."""
+    from papertriage.learn.model import JUDGING_STATUSES
+
+    return {
+        *library.docs_in_state([], True),
+        *library.docs_in_state(JUDGING_STATUSES, False),
+    }
+
+
 def learned_ranking(
     records: list[Record], limit: int, explain: bool, env: Env, db: str | None, messages: Messages
 ) -> LearnedRanking:
@@ -48,10 +59,7 @@ def learned_ranking(
 
     library = open_library(env, db)
     # Only the papers a reading state can make liked or skipped are read, not the library.
-    judged = {
-        *library.docs_in_state([], True),
-        *library.docs_in_state(["read", "skip"], False),
-    }
+    judged = judged_docs(library)
     positive, negative = learn.split_by_state(
         library.records_in_order(judged),
         library.states(),

@@ -200,6 +200,9 @@ def split_by_state(
 LIKED, SKIPPED = "liked", "skipped"
 
 
+JUDGING_STATUSES = ("read", "skip")  # the statuses judgement reads a liking or a skip from
+
+
 def judgement(status: str | None, starred: bool) -> str | None:
     """What a paper's reading state says: LIKED (starred, or read), SKIPPED (status skip and
     not starred), or None."""
