@@ -88,15 +88,11 @@ def markdown_reading_list(
     for name, members in groups(items, group_by):
         yield f"\n## {markdown_escape(name)} ({len(members)})\n\n"
         for item in members:
-            yield from _markdown_item(item)
+            yield from markdown_entry(item)
 
 
 def markdown_entry(item: Item) -> Iterator[str]:
     """One paper as a reading list shows it (the list item alone, no heading): `show -f md`."""
-    return _markdown_item(item)
-
-
-def _markdown_item(item: Item) -> Iterator[str]:
     record = item.record
     box = "[x]" if item.status == "read" else "[ ]"
     title = markdown_escape(record.title)
