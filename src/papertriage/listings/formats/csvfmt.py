@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 from papertriage.errors import InputError
 from papertriage.listings.formats.common import Lines, ParseReport, split_authors
+from papertriage.listings.formats.jsonfmt import arxiv_id_in
 from papertriage.listings.formats.references import (
     arxiv_id_in_doi,
     arxiv_id_in_text,
@@ -29,7 +30,6 @@ from papertriage.listings.formats.references import (
     first_last,
     full_date,
 )
-from papertriage.models import ARXIV_ID
 
 TITLE_COLUMNS = ("title", "article title", "document title", "ti")
 _ABSTRACT = ("abstract", "abstract note", "ab", "abstracts")
@@ -47,7 +47,6 @@ MAX_CELL = 16 * 1024 * 1024
 _COLUMN_WORDS = 6  # "Language of Original Document" is a column name; a clause is longer
 _FULL_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
 _IN_PARENTHESES = re.compile(r"\s*\([^()]*\)")  # Scopus' author ids, "Smith, J. (5719000)"
-_BARE_ID_PREFIX = re.compile(r"^\s*arxiv:\s*", re.IGNORECASE)
 _INITIALS = re.compile(r"(?:[A-Z]\.?[ -]*)+")  # "T. M.", "J.-P.", "JB"
 
 
@@ -200,9 +199,9 @@ def _add_row(row: list[str], columns: dict[str, int], report: ParseReport) -> bo
     url, doi = cell(*_URL), cell(*_DOI)
     labeled = (arxiv_id_in_text(cell(name)) for name in _ARXIV_LABELED)
     arxiv_id = (
-        _bare_arxiv_id(cell("arxiv_id", "arxiv id"))
+        arxiv_id_in(cell("arxiv_id", "arxiv id"))
         or arxiv_id_in_url(url)
-        or _bare_arxiv_id(cell("id"))  # another tool's id column holds its papers' arXiv ids
+        or arxiv_id_in(cell("id"))  # another tool's id column holds its papers' arXiv ids
         or arxiv_id_in_doi(doi)
         or next((found for found in labeled if found), None)
     )
@@ -227,11 +226,6 @@ def _listed(text: str) -> list[str]:
     return (
         [part.strip() for part in text.split(";") if part.strip()] if ";" in text else text.split()
     )
-
-
-def _bare_arxiv_id(text: str) -> str | None:
-    match = ARXIV_ID.fullmatch(_BARE_ID_PREFIX.sub("", text))
-    return match.group("id") if match else None
 
 
 def _authors(text: str) -> list[str]:
