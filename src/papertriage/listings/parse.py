@@ -63,6 +63,7 @@ _HTML = re.compile(r"<!doctype\s+html|<html[\s>]", re.I)
 # A word the header of a CSV listing has among its column names (csvfmt.TITLE_COLUMNS): only a
 # text whose first line has it costs the CSV reader's import to look at.
 _CSV_TITLE = re.compile(r"\b(?:title|ti)\b", re.I)
+_CSV_DELIMITERS = (",", "\t", ";")  # csvfmt.DELIMITERS, without importing the CSV reader
 # Markup is told apart by the marks each format module knows (its `looks_like`), in this order:
 # the feeds of arXiv's announcement service before the API's Atom, which shares its namespace.
 MARKUP_FORMATS = ("arxiv-html", "hf-html", "arxiv-rss", "arxiv-atom")
@@ -96,7 +97,7 @@ def detect_format(head: list[str]) -> str | None:
 
 def _untitled_table(head: list[str]) -> list[str] | None:
     header = next((line for line in head if line.strip()), "")
-    if not any(delimiter in header for delimiter in (",", "\t", ";")):
+    if not any(delimiter in header for delimiter in _CSV_DELIMITERS):
         return None  # most listings: no CSV reader imported
     return _module("csv").untitled_table(head)  # type: ignore[no-any-return]
 
@@ -106,10 +107,8 @@ def _undetected_hint(head: list[str]) -> str:
         shown = ", ".join(columns[:6]) + (
             f" and {len(columns) - 6} more" if len(columns) > 6 else ""
         )
-        return (
-            f"a CSV table whose columns ({shown}) include no title column: name it title,"
-            " Article Title, Document Title or TI"
-        )
+        names = _module("csv").TITLE_NAMES
+        return f"a CSV table whose columns ({shown}) include no title column: name it {names}"
     if _HTML.search("\n".join(line[:DETECT_CHARS] for line in head)):
         return (
             "an HTML page, but not an arXiv listing or a Hugging Face papers page;"

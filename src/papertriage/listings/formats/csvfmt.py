@@ -32,6 +32,7 @@ from papertriage.listings.formats.references import (
 )
 
 TITLE_COLUMNS = ("title", "article title", "document title", "ti")
+TITLE_NAMES = "title, Article Title, Document Title or TI"  # TITLE_COLUMNS, as exports write them
 _ABSTRACT = ("abstract", "abstract note", "ab", "abstracts")
 # Full names first: Web of Science's AF and Scopus' "Author full names" beside their initials.
 _AUTHORS = ("author full names", "af", "authors", "author", "au")
@@ -138,7 +139,7 @@ def parse_csv(lines: Lines, report: ParseReport, *, include_replaced: bool = Fal
     if delimiter is None:
         raise InputError(
             f"{report.source}:{number}: no title column in the CSV header",
-            hint="the column of titles is named title, Article Title, Document Title or TI",
+            hint=f"the column of titles is named {TITLE_NAMES}",
         )
     header = [column_name(cell) for cell in _cells(text, delimiter)]
     columns: dict[str, int] = {}
