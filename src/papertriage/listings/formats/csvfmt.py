@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from papertriage.errors import InputError
 from papertriage.listings.formats.common import Lines, ParseReport, split_authors
-from papertriage.listings.formats.jsonfmt import arxiv_id_in
+from papertriage.listings.formats.jsonfmt import DATE_KEYS, arxiv_id_in
 from papertriage.listings.formats.references import (
     arxiv_id_in_doi,
     arxiv_id_in_text,
@@ -36,7 +36,8 @@ TITLE_NAMES = "title, Article Title, Document Title or TI"  # TITLE_COLUMNS, as 
 _ABSTRACT = ("abstract", "abstract note", "ab", "abstracts")
 # Full names first: Web of Science's AF and Scopus' "Author full names" beside their initials.
 _AUTHORS = ("author full names", "af", "authors", "author", "au")
-_DATE = ("date", "publication date", "published", "published_at", "date_published")
+# Other tools' JSON names for the date, and Scopus' column (names are matched case-folded).
+_DATE = (*(key.casefold() for key in DATE_KEYS), "publication date")
 _URL = ("url", "link")
 _DOI = ("doi", "di")
 # Where Zotero and databases write an `arXiv:ID` label: Zotero's Extra and Report Number.
